@@ -1,0 +1,82 @@
+# apikey: one Makefile for the core, the PAM module, the SASL plugin,
+# keyadm, the tests and the demo. Component fragments: */module.mk.
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DESTDIR    ?=
+MULTIARCH  := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
+PAMDIR     ?= /lib/$(MULTIARCH)/security
+SASLDIR    ?= /usr/lib/$(MULTIARCH)/sasl2
+
+CC         ?= cc
+WARN       := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wconversion -Wcast-qual \
+              -Wstrict-prototypes -Wmissing-prototypes -Wvla
+HARDEN     := -fvisibility=hidden -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
+OPT        ?= -O2 -g
+CFLAGS     ?=
+CFLAGS     += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Icommon
+LDHARDEN   := -Wl,-z,relro,-z,now,-z,noexecstack
+ifeq ($(SANITIZE),1)
+CFLAGS     += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=address,undefined
+endif
+LDFLAGS    += $(LDHARDEN)
+# libsodium is linked statically (Debian's libsodium.a is PIC): one shared
+# library less to map per PAM transaction. libgdbm.a is not PIC.
+SODIUM_LIB := -Wl,-Bstatic -lsodium -Wl,-Bdynamic
+CORE_LIBS  := $(SODIUM_LIB) -lgdbm
+
+CORE_SRC   := $(wildcard common/*.c)
+CORE_OBJ   := $(CORE_SRC:.c=.o)
+CORE_LIB   := common/libakcore.a
+
+all: $(CORE_LIB) keyadm/keyadm
+.PHONY: all deps check demo install uninstall clean bench fuzz lint
+
+common/%.o: common/%.c common/apikey.h common/internal.h
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(CORE_LIB): $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+KEYADM_SRC := $(wildcard keyadm/*.c)
+keyadm/keyadm: $(KEYADM_SRC) $(wildcard keyadm/*.h) $(CORE_LIB)
+	$(CC) $(CFLAGS) -fPIE -o $@ $(KEYADM_SRC) $(CORE_LIB) $(LDFLAGS) -pie $(CORE_LIBS)
+
+-include pam_apikey/module.mk
+-include sasl_apikey/module.mk
+-include tests/module.mk
+
+# ---- packages (Debian 12). A policy-rc.d keeps installed daemons stopped:
+# the tests start their own instances on loopback.
+DEPS_BUILD := gcc make pkg-config libgdbm-dev libsodium-dev libpam0g-dev libsasl2-dev \
+              libsasl2-modules sasl2-bin mandoc
+DEPS_TEST  := libpam-wrapper libpamtest0-dev pamtester openssh-server openssh-client sshpass \
+              postfix swaks memcached libmemcached-tools valgrind procps iproute2
+deps:
+	@sh .ci/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+
+check: deps all $(TEST_BINS)
+	@sh tests/run.sh
+
+demo: deps all
+	@sh tests/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 keyadm/keyadm $(DESTDIR)$(SBINDIR)/keyadm
+	install -m 0644 man/keyadm.8 $(DESTDIR)$(MANDIR)/man8/keyadm.8
+	@if [ -z "$(DESTDIR)" ] && ! getent group apikey >/dev/null; then \
+	  groupadd --system apikey && echo "created system group apikey"; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/keyadm $(DESTDIR)$(MANDIR)/man8/keyadm.8
+
+lint:
+	mandoc -Tlint -Wwarning man/*.[58]
+
+clean:
+	rm -f common/*.o $(CORE_LIB) keyadm/keyadm $(CLEAN_EXTRA)
+	rm -rf tests/out

@@ -1,0 +1,299 @@
+/*
+ * apikey core: key format, hashing, record codec, snapshot store,
+ * verification and the audit trail. The one public header of common/;
+ * pam_apikey, sasl_apikey, keyadm, the tests and the fuzzers use only this.
+ *
+ * Conventions (libsodium style): outputs first, every public function checks
+ * its arguments, 0 is success and -1 failure for status functions, and an
+ * optional struct ak_error receives a one-line message that never contains a
+ * key, a secret or a hash.
+ */
+#ifndef APIKEY_H
+#define APIKEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define AK_VERSION "0.1.0"
+#define AK_DEFAULT_DB "/var/lib/apikey/keys.db"
+#define AK_DEFAULT_PREFIX "ak"
+
+#define AK_PREFIX_MIN 2
+#define AK_PREFIX_MAX 16
+#define AK_ID_LEN 12
+#define AK_SECRET_LEN 43
+#define AK_CHECK_LEN 6
+/* prefix "_" id "_" secret check */
+#define AK_KEY_MAX (AK_PREFIX_MAX + 1 + AK_ID_LEN + 1 + AK_SECRET_LEN + AK_CHECK_LEN)
+#define AK_HASH_LEN 32
+#define AK_STORE_KEY_LEN 32
+
+#define AK_USER_MAX 64     /* bytes of a user (owner) name */
+#define AK_NAME_MAX 128    /* bytes of a key's display name */
+#define AK_REASON_MAX 256  /* bytes of a revoke/disable reason */
+#define AK_ACTOR_MAX 96    /* "alice", "root via sudo: alice" */
+#define AK_SERVICES_MAX 16 /* services a key may be limited to */
+#define AK_SERVICE_LEN 32  /* bytes of one service name */
+#define AK_SOURCES_MAX 16  /* source CIDRs a key may be limited to */
+#define AK_ACTION_MAX 16   /* "create", "revoke", ... */
+#define AK_ERR_MAX 256
+
+#define AK_HASH_HMAC_SHA256 1 /* HMAC-SHA-256(store_key, id ":" secret) */
+
+#define AK_WARN_UNUSED __attribute__((warn_unused_result))
+
+/* Stable result codes: the names are used in logs, JSON and tests. */
+enum ak_result {
+	AK_VALID = 0,
+	AK_MALFORMED,
+	AK_NOT_FOUND,
+	AK_WRONG_USER,
+	AK_REVOKED,
+	AK_DISABLED,
+	AK_EXPIRED,
+	AK_SERVICE_DENIED,
+	AK_SOURCE_DENIED,
+	AK_UNAVAILABLE
+};
+
+/* Status of the operations that are not verification. */
+enum ak_status {
+	AK_OK = 0,
+	AK_E_INVAL,     /* bad argument or input */
+	AK_E_NOENT,     /* no such key (or user has none) */
+	AK_E_EXISTS,    /* store already exists */
+	AK_E_STATE,     /* operation not allowed in the key's state */
+	AK_E_UNTRUSTED, /* store file fails the ownership/mode checks */
+	AK_E_CORRUPT,   /* a record or the file does not decode */
+	AK_E_IO,        /* system call or GDBM failure */
+	AK_E_NOMEM
+};
+
+struct ak_error {
+	enum ak_status code;
+	char msg[AK_ERR_MAX];
+};
+
+enum ak_state { AK_STATE_ACTIVE = 1, AK_STATE_DISABLED = 2, AK_STATE_REVOKED = 3 };
+
+struct ak_cidr {
+	uint8_t family; /* 4 or 6 */
+	uint8_t bits;   /* prefix length */
+	uint8_t addr[16];
+};
+
+/* One key, the decoded k:<id> record. Never holds the secret. */
+struct ak_key {
+	char id[AK_ID_LEN + 1];
+	char owner[AK_USER_MAX + 1];
+	char name[AK_NAME_MAX + 1];
+	uint8_t alg;
+	uint8_t hash[AK_HASH_LEN];
+	int64_t created_ms;
+	char created_by[AK_ACTOR_MAX + 1];
+	int64_t expires_ms; /* 0: never */
+	uint8_t state;      /* enum ak_state */
+	int64_t disabled_ms; /* 0 unless disabled */
+	char disabled_by[AK_ACTOR_MAX + 1];
+	char disabled_reason[AK_REASON_MAX + 1];
+	int64_t revoked_ms; /* 0 unless revoked */
+	char revoked_by[AK_ACTOR_MAX + 1];
+	char revoked_reason[AK_REASON_MAX + 1];
+	uint8_t n_services; /* 0: any service */
+	char services[AK_SERVICES_MAX][AK_SERVICE_LEN + 1];
+	uint8_t n_sources; /* 0: any source */
+	struct ak_cidr sources[AK_SOURCES_MAX];
+	char rotated_from[AK_ID_LEN + 1]; /* "" when none */
+	char rotated_to[AK_ID_LEN + 1];
+};
+
+/* The meta record: one per store. */
+struct ak_meta {
+	uint32_t schema;
+	char prefix[AK_PREFIX_MAX + 1];
+	uint8_t store_key[AK_STORE_KEY_LEN];
+	uint64_t generation; /* +1 on every committed write */
+	int64_t created_ms;
+	uint64_t audit_seq; /* number of audit entries */
+	uint8_t audit_head[AK_HASH_LEN]; /* hash of the newest audit entry */
+};
+
+/* One admin audit entry, a:<seq>. */
+struct ak_audit {
+	uint64_t seq; /* 1, 2, ... */
+	int64_t time_ms;
+	char actor[AK_ACTOR_MAX + 1];
+	char action[AK_ACTION_MAX + 1];
+	char id[AK_ID_LEN + 1];     /* "" for store-wide actions */
+	char owner[AK_USER_MAX + 1];
+	char reason[AK_REASON_MAX + 1];
+	uint8_t prev[AK_HASH_LEN]; /* hash of entry seq-1 (zeros for 1) */
+};
+
+/* ---- results, time, input validation (util.c) ---- */
+const char *ak_result_name(enum ak_result r);
+const char *ak_state_name(uint8_t state);
+int64_t ak_now_ms(void);
+void ak_err_set(struct ak_error *e, enum ak_status code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* 1..AK_USER_MAX bytes of [A-Za-z0-9._@-] and a final '$'; must not start
+ * with '-', '+', '.' or '@'. Returns 1 when valid. */
+int ak_user_valid(const char *user);
+/* Printable UTF-8, no control bytes, 0..max bytes (empty allowed). */
+int ak_text_valid(const char *s, size_t max);
+/* "90d", "12h", "30m", "45s", "2w" -> milliseconds (> 0). */
+int ak_parse_duration(int64_t *ms, const char *s) AK_WARN_UNUSED;
+/* A duration from now, "2027-01-31" (00:00 UTC) or "2027-01-31T12:00:00Z". */
+int ak_parse_when(int64_t *ms, const char *s, int64_t now_ms) AK_WARN_UNUSED;
+/* "2026-11-22 17:44:02 UTC" into buf (at least 32 bytes); "-" for 0. */
+void ak_format_time(char *buf, size_t len, int64_t ms);
+/* Comma-separated service names ([A-Za-z0-9._-], 1..AK_SERVICE_LEN). */
+int ak_services_parse(struct ak_key *k, const char *csv) AK_WARN_UNUSED;
+int ak_service_allowed(const struct ak_key *k, const char *service);
+
+/* ---- CIDR (cidr.c) ---- */
+int ak_cidr_parse(struct ak_cidr *out, const char *s) AK_WARN_UNUSED;
+/* Comma-separated CIDRs into k->sources. */
+int ak_sources_parse(struct ak_key *k, const char *csv) AK_WARN_UNUSED;
+void ak_cidr_format(char *buf, size_t len, const struct ak_cidr *c);
+/* 1 when addr (IPv4, IPv6, or IPv4-mapped IPv6 text) is in one of the
+ * key's sources or the key has none; 0 otherwise (also for a hostname). */
+int ak_source_allowed(const struct ak_key *k, const char *addr);
+
+/* ---- key format (key.c) ---- */
+int ak_prefix_valid(const char *prefix);
+/* Makes a new key "<prefix>_<id>_<secret><check>" into key_out (at least
+ * AK_KEY_MAX + 1 bytes) and its id into id_out. The caller MUST wipe
+ * key_out with sodium_memzero. */
+int ak_key_generate(char *key_out, char *id_out, const char *prefix) AK_WARN_UNUSED;
+/* Exact parse: AK_VALID and id_out/secret_out filled, or AK_MALFORMED.
+ * secret_out needs AK_SECRET_LEN + 1 bytes and MUST be wiped. */
+enum ak_result ak_key_parse(char *id_out, char *secret_out, const char *key, size_t len,
+			    const char *prefix) AK_WARN_UNUSED;
+/* The stored verifier for id:secret. */
+void ak_key_hash(uint8_t *out, const uint8_t *store_key, const char *id, const char *secret);
+/* A random base62 id of AK_ID_LEN characters. */
+void ak_id_generate(char *id_out);
+int ak_id_valid(const char *id);
+/* Length of a key in this format starting at s (up to len bytes) whose
+ * check characters are correct, or 0. Used by scanners. */
+size_t ak_key_match(const char *s, size_t len, const char *prefix);
+
+/* ---- record codec (record.c); strict: truncation, trailing bytes,
+ * unknown versions and over-long fields are AK_E_CORRUPT ---- */
+#define AK_REC_MAX 8192
+int ak_key_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_key *k) AK_WARN_UNUSED;
+int ak_key_decode(struct ak_key *k, const uint8_t *buf, size_t len) AK_WARN_UNUSED;
+int ak_meta_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_meta *m) AK_WARN_UNUSED;
+int ak_meta_decode(struct ak_meta *m, const uint8_t *buf, size_t len) AK_WARN_UNUSED;
+int ak_audit_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_audit *a) AK_WARN_UNUSED;
+int ak_audit_decode(struct ak_audit *a, const uint8_t *buf, size_t len) AK_WARN_UNUSED;
+/* Hash of an audit entry (covers every field, prev included). */
+void ak_audit_hash(uint8_t *out, const struct ak_audit *a);
+
+/* ---- store (store.c) ---- */
+struct ak_store; /* an open snapshot: read-only, or a transaction's copy */
+
+/* Opens path read-only without a lock. Refuses (AK_E_UNTRUSTED) anything
+ * that is not a regular file owned by root or by trusted_uid, or that is
+ * group- or world-writable; a symlink is refused too. */
+int ak_store_open(struct ak_store **out, const char *path, uid_t trusted_uid,
+		  struct ak_error *e) AK_WARN_UNUSED;
+void ak_store_close(struct ak_store *st);
+const struct ak_meta *ak_store_meta(const struct ak_store *st);
+/* AK_OK, AK_E_NOENT or AK_E_CORRUPT/AK_E_IO. */
+int ak_store_get_key(const struct ak_store *st, struct ak_key *out, const char *id,
+		     struct ak_error *e) AK_WARN_UNUSED;
+/* Calls fn for every key (any order); fn returning non-zero stops. */
+int ak_store_each_key(const struct ak_store *st, int (*fn)(const struct ak_key *, void *),
+		      void *ctx, struct ak_error *e) AK_WARN_UNUSED;
+/* Calls fn for every key of user, from the u:<user> index. */
+int ak_store_user_keys(const struct ak_store *st, const char *user,
+		       int (*fn)(const struct ak_key *, void *), void *ctx,
+		       struct ak_error *e) AK_WARN_UNUSED;
+/* Calls fn for audit entries seq 1..n in order. */
+int ak_store_each_audit(const struct ak_store *st, int (*fn)(const struct ak_audit *, void *),
+			void *ctx, struct ak_error *e) AK_WARN_UNUSED;
+/* Checks the chain against meta; AK_OK or AK_E_CORRUPT naming the entry. */
+int ak_store_audit_verify(const struct ak_store *st, struct ak_error *e) AK_WARN_UNUSED;
+/* Decodes every record, checks the index both ways and the audit chain. */
+int ak_store_check(const struct ak_store *st, struct ak_error *e) AK_WARN_UNUSED;
+
+/* Creates a new store (and path.lock) with prefix; group is the gid the
+ * files get (or (gid_t)-1 to keep the caller's). Fails AK_E_EXISTS. */
+int ak_store_init(const char *path, const char *prefix, gid_t group, const char *actor,
+		  struct ak_error *e) AK_WARN_UNUSED;
+
+/* ---- writes: a transaction on a private copy, renamed into place ---- */
+struct ak_txn;
+/* Locks path.lock, removes stale temporary copies, copies the live store
+ * and opens the copy for writing. */
+int ak_txn_begin(struct ak_txn **out, const char *path, uid_t trusted_uid, const char *actor,
+		 struct ak_error *e) AK_WARN_UNUSED;
+struct ak_store *ak_txn_store(struct ak_txn *t);
+/* Stores k (new or changed), keeping the u:<owner> index right. */
+int ak_txn_put_key(struct ak_txn *t, const struct ak_key *k, struct ak_error *e) AK_WARN_UNUSED;
+/* Removes a key (purge) and its index entry. */
+int ak_txn_delete_key(struct ak_txn *t, const char *id, struct ak_error *e) AK_WARN_UNUSED;
+/* Creates a key for owner into k (id, hash, created, state set; the caller
+ * fills name, expiry, restrictions before ak_txn_put_key) and the full key
+ * into key_out (AK_KEY_MAX + 1 bytes, MUST be wiped by the caller). */
+int ak_txn_new_key(struct ak_txn *t, struct ak_key *k, char *key_out, const char *owner,
+		   struct ak_error *e) AK_WARN_UNUSED;
+/* Appends an audit entry with the transaction's actor and time. */
+int ak_txn_audit(struct ak_txn *t, const char *action, const char *id, const char *owner,
+		 const char *reason, struct ak_error *e) AK_WARN_UNUSED;
+const char *ak_txn_actor(const struct ak_txn *t);
+int64_t ak_txn_now(const struct ak_txn *t);
+/* Syncs the copy, renames it over the live file, syncs the directory,
+ * unlocks and frees t (whatever the outcome). */
+int ak_txn_commit(struct ak_txn *t, struct ak_error *e) AK_WARN_UNUSED;
+/* Discards the copy, unlocks, frees t. Safe with NULL. */
+void ak_txn_abort(struct ak_txn *t);
+
+/* ---- state changes on a record (pure; keyadm puts and audits) ----
+ * Return 1 when the record changed, 0 when it already was so (idempotent),
+ * -1 when not allowed (enable or disable a revoked key). */
+int ak_key_revoke(struct ak_key *k, int64_t now_ms, const char *actor, const char *reason);
+int ak_key_disable(struct ak_key *k, int64_t now_ms, const char *actor, const char *reason);
+int ak_key_enable(struct ak_key *k);
+/* "active", "disabled", "revoked" or "expired" at now. */
+const char *ak_key_state_at(const struct ak_key *k, int64_t now_ms);
+
+/* ---- verification (verify.c): the one path every front end takes ---- */
+struct ak_verify_req {
+	const char *user;    /* the login name claimed */
+	const char *key;     /* the presented key (not NUL-terminated needed) */
+	size_t key_len;
+	const char *service; /* "sshd", "smtp", ... ; NULL or "" for none */
+	const char *source;  /* remote address text; NULL or "" when unknown */
+	int64_t now_ms;      /* 0: now */
+};
+
+struct ak_verify_res {
+	enum ak_result result;
+	char id[AK_ID_LEN + 1];         /* "" when the key did not parse */
+	char owner[AK_USER_MAX + 1];    /* "" unless the id was found */
+	int64_t expires_ms;
+};
+
+/* Order: parse, fetch, constant-time compare, owner, state, expiry,
+ * service, source. A wrong secret for a real id is NOT_FOUND. */
+enum ak_result ak_verify(const struct ak_store *st, const struct ak_verify_req *req,
+			 struct ak_verify_res *res) AK_WARN_UNUSED;
+/* Opens path (revalidating any cached handle by device and inode, so a
+ * revocation counts on the very next call), verifies, and closes. An
+ * unusable store is AK_UNAVAILABLE with the reason in e. */
+enum ak_result ak_verify_path(const char *path, uid_t trusted_uid, const struct ak_verify_req *req,
+			      struct ak_verify_res *res, struct ak_error *e) AK_WARN_UNUSED;
+/* Re-checks a key already authenticated by id (PAM account): everything
+ * after the hash compare. req->key is ignored. */
+enum ak_result ak_recheck_path(const char *path, uid_t trusted_uid, const char *id,
+			       const struct ak_verify_req *req, struct ak_verify_res *res,
+			       struct ak_error *e) AK_WARN_UNUSED;
+/* 1 when the bytes look like a key of some prefix ("x_..._..." of the
+ * right length) so front ends can tell a key from a password cheaply. */
+int ak_looks_like_key(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,97 @@
+/* keyadm check: every record decodes, the user index and the keys agree
+ * both ways, the audit chain holds, and no unknown record is present. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct check_ctx {
+	const struct ak_store *st;
+	struct ak_error *e;
+	uint64_t audits;
+	int rc;
+};
+
+/* Every key is listed in its owner's index. */
+static int check_key_indexed(const struct ak_key *k, void *vctx)
+{
+	struct check_ctx *c = vctx;
+	char *ids = NULL;
+	size_t n = 0, i;
+
+	if ((c->rc = ak_index_get(c->st, k->owner, &ids, &n, c->e)) != AK_OK)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (memcmp(ids + i * AK_ID_LEN, k->id, AK_ID_LEN) == 0)
+			break;
+	free(ids);
+	if (i == n) {
+		ak_err_set(c->e, AK_E_CORRUPT, "key %s is missing from the index of %s", k->id,
+			   k->owner);
+		c->rc = AK_E_CORRUPT;
+		return 1;
+	}
+	return 0;
+}
+
+static int ignore_key(const struct ak_key *k, void *ctx)
+{
+	(void)k;
+	(void)ctx;
+	return 0;
+}
+
+/* One record of any kind; index entries are followed to their keys. */
+static int check_record(struct check_ctx *c, datum k)
+{
+	char name[sizeof(AK_USER_PFX) + AK_USER_MAX + 1];
+
+	if (k.dsize == (int)strlen(AK_META_KEY) && memcmp(k.dptr, AK_META_KEY, (size_t)k.dsize) == 0)
+		return AK_OK;
+	if (k.dsize > 2 && memcmp(k.dptr, AK_AUDIT_PFX, 2) == 0) {
+		c->audits++;
+		return AK_OK; /* checked in order by the chain walk */
+	}
+	if (k.dsize > 2 && (size_t)k.dsize < sizeof(name) && memcmp(k.dptr, AK_USER_PFX, 2) == 0) {
+		memcpy(name, k.dptr, (size_t)k.dsize);
+		name[k.dsize] = '\0';
+		if (!ak_user_valid(name + 2)) {
+			ak_err_set(c->e, AK_E_CORRUPT, "index record with an invalid user name");
+			return AK_E_CORRUPT;
+		}
+		return ak_store_user_keys(c->st, name + 2, ignore_key, NULL, c->e);
+	}
+	if (k.dsize == 2 + AK_ID_LEN && memcmp(k.dptr, AK_KEY_PFX, 2) == 0)
+		return AK_OK; /* decoded by ak_store_each_key */
+	ak_err_set(c->e, AK_E_CORRUPT, "unknown record in the store");
+	return AK_E_CORRUPT;
+}
+
+int ak_store_check(const struct ak_store *st, struct ak_error *e)
+{
+	struct check_ctx c = { st, e, 0, AK_OK };
+	datum k, next;
+	int rc = AK_OK;
+
+	if (st == NULL)
+		return AK_E_INVAL;
+	for (k = gdbm_firstkey(st->db); k.dptr != NULL; k = next) {
+		rc = check_record(&c, k);
+		next = rc == AK_OK ? gdbm_nextkey(st->db, k) : (datum){ NULL, 0 };
+		free(k.dptr);
+		if (rc != AK_OK)
+			return rc;
+	}
+	if ((rc = ak_store_each_key(st, check_key_indexed, &c, e)) != AK_OK)
+		return rc;
+	if (c.rc != AK_OK)
+		return c.rc;
+	if (c.audits != st->meta.audit_seq) {
+		ak_err_set(e, AK_E_CORRUPT, "%" PRIu64 " audit entries, meta says %" PRIu64, c.audits,
+			   st->meta.audit_seq);
+		return AK_E_CORRUPT;
+	}
+	return ak_store_audit_verify(st, e);
+}

@@ -1,0 +1,276 @@
+/* Writes never touch the live file: lock, copy to a temporary file in
+ * the same directory, change the copy, sync, rename it over the live
+ * file, sync the directory. A crash leaves the old or the new store. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "internal.h"
+
+#define LOCK_WAIT_MS 30000
+
+struct ak_txn {
+	struct ak_store st;
+	char path[4096];
+	char tmp[4096 + 16];
+	int lockfd;
+	char actor[AK_ACTOR_MAX + 1];
+	int64_t now;
+};
+
+static int path_join(char *out, size_t cap, const char *path, const char *suffix)
+{
+	return snprintf(out, cap, "%s%s", path, suffix) >= (int)cap ? -1 : 0;
+}
+
+/* Waits for the write lock, giving up after LOCK_WAIT_MS. A lock held by
+ * a process that died is released by the kernel: no stale locks. */
+static int lock_store(const char *path, struct ak_error *e)
+{
+	char lp[4096 + 8];
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	int fd, waited = 0;
+
+	if (path_join(lp, sizeof(lp), path, ".lock") != 0) {
+		ak_err_set(e, AK_E_INVAL, "store path too long");
+		return -1;
+	}
+	fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		ak_err_set(e, AK_E_IO, "%s: %s", lp, strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= LOCK_WAIT_MS) {
+			ak_err_set(e, AK_E_IO, "%s: store is locked by another writer", lp);
+			close(fd);
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+		waited += 20;
+	}
+	return fd;
+}
+
+/* Removes temporary copies left by a writer that was killed; called with
+ * the lock held, so no live writer owns them. */
+static void remove_stale_copies(const char *path)
+{
+	char dir[4096], base[4096], full[8192 + 2];
+	const char *slash = strrchr(path, '/');
+	struct dirent *d;
+	size_t blen;
+	DIR *dp;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + (slash == path)), path);
+	snprintf(base, sizeof(base), "%s.tmp.", slash ? slash + 1 : path);
+	blen = strlen(base);
+	if ((dp = opendir(dir)) == NULL)
+		return;
+	while ((d = readdir(dp)) != NULL) {
+		if (strncmp(d->d_name, base, blen) == 0 && strlen(d->d_name) == blen + 6) {
+			snprintf(full, sizeof(full), "%s/%s", dir, d->d_name);
+			unlink(full);
+		}
+	}
+	closedir(dp);
+}
+
+static int copy_fd(int dst, int src, struct ak_error *e)
+{
+	char buf[65536];
+	ssize_t n;
+	loff_t off_in = 0, off_out = 0;
+
+	for (;;) {
+		n = copy_file_range(src, &off_in, dst, &off_out, 1 << 30, 0);
+		if (n == 0)
+			return 0;
+		if (n < 0)
+			break;
+	}
+	if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+		goto fail;
+	/* fallback: plain read/write from where the kernel copy stopped */
+	while ((n = pread(src, buf, sizeof(buf), off_in)) > 0) {
+		if (pwrite(dst, buf, (size_t)n, off_out) != n)
+			goto fail;
+		off_in += n;
+		off_out += n;
+	}
+	if (n == 0)
+		return 0;
+fail:
+	ak_err_set(e, AK_E_IO, "copying the store failed: %s", strerror(errno));
+	return -1;
+}
+
+/* A private copy of the live store with the live file's owner and mode. */
+static int make_copy(struct ak_txn *t, uid_t trusted_uid, struct ak_error *e)
+{
+	struct stat sb;
+	int src, dst = -1;
+
+	src = open(t->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (src < 0) {
+		ak_err_set(e, errno == ELOOP ? AK_E_UNTRUSTED : AK_E_IO, "%s: %s", t->path,
+			   errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		return -1;
+	}
+	if (ak_fd_trusted(src, t->path, trusted_uid, e) != 0 || fstat(src, &sb) != 0)
+		goto fail;
+	if (path_join(t->tmp, sizeof(t->tmp), t->path, ".tmp.XXXXXX") != 0 ||
+	    (dst = mkostemp(t->tmp, O_CLOEXEC)) < 0) {
+		ak_err_set(e, AK_E_IO, "%s: cannot create a temporary copy: %s", t->path,
+			   strerror(errno));
+		t->tmp[0] = '\0';
+		goto fail;
+	}
+	if ((fchown(dst, sb.st_uid, sb.st_gid) != 0 && geteuid() == 0) ||
+	    fchmod(dst, sb.st_mode & 0755) != 0 || copy_fd(dst, src, e) != 0) {
+		if (e && e->code != AK_E_IO)
+			ak_err_set(e, AK_E_IO, "%s: %s", t->tmp, strerror(errno));
+		goto fail;
+	}
+	close(src);
+	return dst;
+fail:
+	close(src);
+	if (dst >= 0)
+		close(dst);
+	return -1;
+}
+
+int ak_txn_begin(struct ak_txn **out, const char *path, uid_t trusted_uid, const char *actor,
+		 struct ak_error *e)
+{
+	struct ak_txn *t;
+	int fd;
+
+	if (out == NULL || path == NULL || *path == '\0' || actor == NULL ||
+	    !ak_text_valid(actor, AK_ACTOR_MAX)) {
+		ak_err_set(e, AK_E_INVAL, "bad transaction arguments");
+		return -1;
+	}
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		ak_err_set(e, AK_E_NOMEM, "out of memory");
+		return -1;
+	}
+	t->lockfd = -1;
+	if (ak_strlcpy(t->path, path, sizeof(t->path)) != 0) {
+		ak_err_set(e, AK_E_INVAL, "store path too long");
+		goto fail;
+	}
+	snprintf(t->actor, sizeof(t->actor), "%s", actor);
+	if ((t->lockfd = lock_store(path, e)) < 0)
+		goto fail;
+	remove_stale_copies(path);
+	if ((fd = make_copy(t, trusted_uid, e)) < 0)
+		goto fail;
+	if (ak_store_attach(&t->st, fd, t->tmp, GDBM_WRITER, e) != 0)
+		goto fail;
+	t->now = ak_now_ms();
+	*out = t;
+	return 0;
+fail:
+	ak_txn_abort(t);
+	return -1;
+}
+
+struct ak_store *ak_txn_store(struct ak_txn *t)
+{
+	return t ? &t->st : NULL;
+}
+
+const char *ak_txn_actor(const struct ak_txn *t)
+{
+	return t ? t->actor : "";
+}
+
+int64_t ak_txn_now(const struct ak_txn *t)
+{
+	return t ? t->now : 0;
+}
+
+void ak_txn_abort(struct ak_txn *t)
+{
+	if (t == NULL)
+		return;
+	if (t->st.db != NULL)
+		gdbm_close(t->st.db);
+	if (t->tmp[0] != '\0')
+		unlink(t->tmp);
+	if (t->lockfd >= 0)
+		close(t->lockfd);
+	sodium_memzero(t, sizeof(*t));
+	free(t);
+}
+
+static int sync_dir_of(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd, rc;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + (slash == path)), path);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int ak_txn_commit(struct ak_txn *t, struct ak_error *e)
+{
+	int fd = -1, rc = -1;
+
+	if (t == NULL)
+		return -1;
+	t->st.meta.generation++;
+	if (ak_meta_put(&t->st, e) != 0)
+		goto out;
+	/* gdbm_close may still write; keep a descriptor to sync after it. */
+	if ((fd = dup(gdbm_fdesc(t->st.db))) < 0 || gdbm_sync(t->st.db) != 0) {
+		ak_err_set(e, AK_E_IO, "syncing the store failed: %s", ak_gdbm_strerror());
+		goto out;
+	}
+	gdbm_close(t->st.db);
+	t->st.db = NULL;
+	if (fsync(fd) != 0) {
+		ak_err_set(e, AK_E_IO, "syncing the store failed: %s", strerror(errno));
+		goto out;
+	}
+	if (rename(t->tmp, t->path) != 0) {
+		ak_err_set(e, AK_E_IO, "%s: cannot replace the store: %s", t->path, strerror(errno));
+		goto out;
+	}
+	t->tmp[0] = '\0';
+	if (sync_dir_of(t->path) != 0) {
+		ak_err_set(e, AK_E_IO, "%s: syncing the directory failed: %s", t->path,
+			   strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	ak_txn_abort(t);
+	return rc;
+}

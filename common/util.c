@@ -1,0 +1,323 @@
+/* Result names, time, and the validation of everything a user types. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+static const char *const result_names[] = {
+	[AK_VALID] = "VALID",
+	[AK_MALFORMED] = "MALFORMED",
+	[AK_NOT_FOUND] = "NOT_FOUND",
+	[AK_WRONG_USER] = "WRONG_USER",
+	[AK_REVOKED] = "REVOKED",
+	[AK_DISABLED] = "DISABLED",
+	[AK_EXPIRED] = "EXPIRED",
+	[AK_SERVICE_DENIED] = "SERVICE_DENIED",
+	[AK_SOURCE_DENIED] = "SOURCE_DENIED",
+	[AK_UNAVAILABLE] = "UNAVAILABLE",
+};
+
+const char *ak_result_name(enum ak_result r)
+{
+	if ((unsigned)r >= sizeof(result_names) / sizeof(result_names[0]))
+		return "UNAVAILABLE";
+	return result_names[r];
+}
+
+const char *ak_state_name(uint8_t state)
+{
+	switch (state) {
+	case AK_STATE_ACTIVE:
+		return "active";
+	case AK_STATE_DISABLED:
+		return "disabled";
+	case AK_STATE_REVOKED:
+		return "revoked";
+	default:
+		return "invalid";
+	}
+}
+
+int64_t ak_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ak_err_set(struct ak_error *e, enum ak_status code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
+
+int ak_strlcpy(char *dst, const char *src, size_t cap)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		return -1;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+int ak_user_valid(const char *user)
+{
+	size_t i, n;
+
+	if (user == NULL)
+		return 0;
+	n = strlen(user);
+	if (n == 0 || n > AK_USER_MAX)
+		return 0;
+	if (strchr("-+.@", user[0]) != NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)user[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			continue;
+		if (c == '.' || c == '_' || c == '-' || c == '@')
+			continue;
+		if (c == '$' && i == n - 1)
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* Length of the UTF-8 sequence at s (at most n bytes) if it is a valid,
+ * printable character, else 0. */
+static size_t utf8_printable(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return (s[0] >= 0x20 && s[0] != 0x7f) ? 1 : 0;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0; /* overlong or out of range */
+	if (cp >= 0xd800 && cp <= 0xdfff)
+		return 0; /* surrogate */
+	if (cp >= 0x80 && cp <= 0x9f)
+		return 0; /* C1 control */
+	return len;
+}
+
+int ak_text_valid(const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, i = 0, step;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	if (n > max)
+		return 0;
+	while (i < n) {
+		step = utf8_printable(p + i, n - i);
+		if (step == 0)
+			return 0;
+		i += step;
+	}
+	return 1;
+}
+
+/* Strict unsigned decimal: digits only, no sign, no overflow past max. */
+static int parse_uint(uint64_t *out, const char *s, size_t len, uint64_t max)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 19)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+#define MS_MAX_DURATION (INT64_C(200) * 366 * 86400 * 1000) /* 200 years */
+
+int ak_parse_duration(int64_t *ms, const char *s)
+{
+	uint64_t n, unit;
+	size_t len;
+
+	if (ms == NULL || s == NULL || (len = strlen(s)) < 2)
+		return -1;
+	switch (s[len - 1]) {
+	case 's':
+		unit = 1000;
+		break;
+	case 'm':
+		unit = 60 * 1000;
+		break;
+	case 'h':
+		unit = 3600 * 1000;
+		break;
+	case 'd':
+		unit = 86400 * 1000;
+		break;
+	case 'w':
+		unit = 7 * 86400 * 1000;
+		break;
+	default:
+		return -1;
+	}
+	if (parse_uint(&n, s, len - 1, (uint64_t)MS_MAX_DURATION / unit) != 0 || n == 0)
+		return -1;
+	*ms = (int64_t)(n * unit);
+	return 0;
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ", checked by a round trip so that
+ * 2027-02-30 is refused rather than moved to March. */
+static int parse_date(int64_t *ms, const char *s)
+{
+	struct tm tm, back;
+	uint64_t f[6] = { 0, 0, 0, 0, 0, 0 };
+	size_t len = strlen(s);
+	time_t t;
+
+	if (len != 10 && len != 20)
+		return -1;
+	if (s[4] != '-' || s[7] != '-')
+		return -1;
+	if (parse_uint(&f[0], s, 4, 9999) || parse_uint(&f[1], s + 5, 2, 12) ||
+	    parse_uint(&f[2], s + 8, 2, 31))
+		return -1;
+	if (len == 20) {
+		if (s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+			return -1;
+		if (parse_uint(&f[3], s + 11, 2, 23) || parse_uint(&f[4], s + 14, 2, 59) ||
+		    parse_uint(&f[5], s + 17, 2, 59))
+			return -1;
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int)f[0] - 1900;
+	tm.tm_mon = (int)f[1] - 1;
+	tm.tm_mday = (int)f[2];
+	tm.tm_hour = (int)f[3];
+	tm.tm_min = (int)f[4];
+	tm.tm_sec = (int)f[5];
+	back = tm;
+	t = timegm(&tm);
+	if (t == (time_t)-1 || tm.tm_mday != back.tm_mday || tm.tm_mon != back.tm_mon || f[0] < 1970)
+		return -1;
+	*ms = (int64_t)t * 1000;
+	return 0;
+}
+
+int ak_parse_when(int64_t *ms, const char *s, int64_t now_ms)
+{
+	int64_t d;
+
+	if (ms == NULL || s == NULL)
+		return -1;
+	if (ak_parse_duration(&d, s) == 0) {
+		*ms = now_ms + d;
+		return 0;
+	}
+	return parse_date(ms, s);
+}
+
+void ak_format_time(char *buf, size_t len, int64_t ms)
+{
+	struct tm tm;
+	time_t t = (time_t)(ms / 1000);
+
+	if (buf == NULL || len == 0)
+		return;
+	if (ms <= 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(buf, len, "-");
+}
+
+static int service_name_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > AK_SERVICE_LEN)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+int ak_services_parse(struct ak_key *k, const char *csv)
+{
+	const char *p, *comma;
+	size_t n, i;
+	uint8_t count = 0;
+
+	if (k == NULL || csv == NULL || *csv == '\0')
+		return -1;
+	for (p = csv;; p = comma + 1) {
+		comma = strchr(p, ',');
+		n = comma ? (size_t)(comma - p) : strlen(p);
+		if (!service_name_valid(p, n) || count >= AK_SERVICES_MAX)
+			return -1;
+		for (i = 0; i < count; i++) /* duplicates are harmless: drop them */
+			if (strlen(k->services[i]) == n && memcmp(k->services[i], p, n) == 0)
+				break;
+		if (i == count) {
+			memcpy(k->services[count], p, n);
+			k->services[count][n] = '\0';
+			count++;
+		}
+		if (comma == NULL)
+			break;
+	}
+	k->n_services = count;
+	return 0;
+}
+
+int ak_service_allowed(const struct ak_key *k, const char *service)
+{
+	uint8_t i;
+
+	if (k->n_services == 0)
+		return 1;
+	if (service == NULL || *service == '\0')
+		return 0;
+	for (i = 0; i < k->n_services && i < AK_SERVICES_MAX; i++)
+		if (strcmp(k->services[i], service) == 0)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Runs every test program (tests/*/*.t: shell scripts and built C tests)
+# and counts their TAP lines: "ok N - what", "not ok N - what",
+# "ok N # SKIP why". A program that exits non-zero without a "not ok"
+# counts as one failure. Ends with "N passed, N failed, N skipped".
+# Usage: sh tests/run.sh [PATTERN]   (PATTERN filters test paths)
+set -u
+cd "$(dirname "$0")/.." || exit 1
+top=$(pwd)
+out="$top/tests/out"
+mkdir -p "$out"
+pat="${1:-${T:-}}"
+pass=0 fail=0 skip=0
+failed_list=""
+for t in tests/*/*.t; do
+	[ -x "$t" ] || continue
+	case "$t" in *"$pat"*) ;; *) continue ;; esac
+	name=$(echo "$t" | sed 's|^tests/||; s|\.t$||; s|/|-|g')
+	log="$out/$name.log"
+	start=$(date +%s)
+	TOP="$top" timeout -k 10 600 "$t" >"$log" 2>&1 </dev/null
+	rc=$?
+	p=$(grep -Ec '^ok [0-9]+( |$)' "$log" | tr -d ' ')
+	s=$(grep -Eic '^ok [0-9]+.*# *skip' "$log" | tr -d ' ')
+	f=$(grep -Ec '^not ok [0-9]+' "$log" | tr -d ' ')
+	p=$((p - s))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "not ok - $name exited $rc" >>"$log"
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	secs=$(($(date +%s) - start))
+	if [ "$f" -eq 0 ]; then
+		printf '%-36s %4d passed %3d skipped  (%ss)\n' "$name" "$p" "$s" "$secs"
+	else
+		printf '%-36s %4d passed %3d FAILED   (%ss)\n' "$name" "$p" "$f" "$secs"
+		grep -E '^not ok' "$log" | sed 's/^/    /' | head -20
+		echo "    (log: tests/out/$name.log)"
+		failed_list="$failed_list $name"
+	fi
+done
+[ -n "$failed_list" ] && echo "failed:$failed_list"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] && [ $((pass + skip)) -gt 0 ]
