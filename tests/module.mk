@@ -1,0 +1,7 @@
+# Test programs built by `make check` (tests/*/*.t are what tests/run.sh runs).
+TEST_CFLAGS := $(filter-out -fvisibility=hidden,$(CFLAGS)) -Itests -fPIE
+TEST_BINS += tests/unit/core.t
+CLEAN_EXTRA += tests/unit/core.t
+
+tests/unit/core.t: tests/unit/core.c tests/tap.h $(CORE_LIB)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) -pie $(CORE_LIBS)
