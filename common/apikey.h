@@ -92,8 +92,8 @@ struct ak_key {
 	uint8_t hash[AK_HASH_LEN];
 	int64_t created_ms;
 	char created_by[AK_ACTOR_MAX + 1];
-	int64_t expires_ms; /* 0: never */
-	uint8_t state;      /* enum ak_state */
+	int64_t expires_ms;  /* 0: never */
+	uint8_t state;       /* enum ak_state */
 	int64_t disabled_ms; /* 0 unless disabled */
 	char disabled_by[AK_ACTOR_MAX + 1];
 	char disabled_reason[AK_REASON_MAX + 1];
@@ -115,7 +115,7 @@ struct ak_meta {
 	uint8_t store_key[AK_STORE_KEY_LEN];
 	uint64_t generation; /* +1 on every committed write */
 	int64_t created_ms;
-	uint64_t audit_seq; /* number of audit entries */
+	uint64_t audit_seq;              /* number of audit entries */
 	uint8_t audit_head[AK_HASH_LEN]; /* hash of the newest audit entry */
 };
 
@@ -125,7 +125,7 @@ struct ak_audit {
 	int64_t time_ms;
 	char actor[AK_ACTOR_MAX + 1];
 	char action[AK_ACTION_MAX + 1];
-	char id[AK_ID_LEN + 1];     /* "" for store-wide actions */
+	char id[AK_ID_LEN + 1]; /* "" for store-wide actions */
 	char owner[AK_USER_MAX + 1];
 	char reason[AK_REASON_MAX + 1];
 	uint8_t prev[AK_HASH_LEN]; /* hash of entry seq-1 (zeros for 1) */
@@ -136,7 +136,7 @@ const char *ak_result_name(enum ak_result r);
 const char *ak_state_name(uint8_t state);
 int64_t ak_now_ms(void);
 void ak_err_set(struct ak_error *e, enum ak_status code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 /* 1..AK_USER_MAX bytes of [A-Za-z0-9._@-] and a final '$'; must not start
  * with '-', '+', '.' or '@'. Returns 1 when valid. */
 int ak_user_valid(const char *user);
@@ -170,7 +170,7 @@ int ak_key_generate(char *key_out, char *id_out, const char *prefix) AK_WARN_UNU
 /* Exact parse: AK_VALID and id_out/secret_out filled, or AK_MALFORMED.
  * secret_out needs AK_SECRET_LEN + 1 bytes and MUST be wiped. */
 enum ak_result ak_key_parse(char *id_out, char *secret_out, const char *key, size_t len,
-			    const char *prefix) AK_WARN_UNUSED;
+                            const char *prefix) AK_WARN_UNUSED;
 /* The stored verifier for id:secret. */
 void ak_key_hash(uint8_t *out, const uint8_t *store_key, const char *id, const char *secret);
 /* A random base62 id of AK_ID_LEN characters. */
@@ -199,22 +199,22 @@ struct ak_store; /* an open snapshot: read-only, or a transaction's copy */
  * that is not a regular file owned by root or by trusted_uid, or that is
  * group- or world-writable; a symlink is refused too. */
 int ak_store_open(struct ak_store **out, const char *path, uid_t trusted_uid,
-		  struct ak_error *e) AK_WARN_UNUSED;
+                  struct ak_error *e) AK_WARN_UNUSED;
 void ak_store_close(struct ak_store *st);
 const struct ak_meta *ak_store_meta(const struct ak_store *st);
 /* AK_OK, AK_E_NOENT or AK_E_CORRUPT/AK_E_IO. */
 int ak_store_get_key(const struct ak_store *st, struct ak_key *out, const char *id,
-		     struct ak_error *e) AK_WARN_UNUSED;
+                     struct ak_error *e) AK_WARN_UNUSED;
 /* Calls fn for every key (any order); fn returning non-zero stops. */
 int ak_store_each_key(const struct ak_store *st, int (*fn)(const struct ak_key *, void *),
-		      void *ctx, struct ak_error *e) AK_WARN_UNUSED;
+                      void *ctx, struct ak_error *e) AK_WARN_UNUSED;
 /* Calls fn for every key of user, from the u:<user> index. */
 int ak_store_user_keys(const struct ak_store *st, const char *user,
-		       int (*fn)(const struct ak_key *, void *), void *ctx,
-		       struct ak_error *e) AK_WARN_UNUSED;
+                       int (*fn)(const struct ak_key *, void *), void *ctx,
+                       struct ak_error *e) AK_WARN_UNUSED;
 /* Calls fn for audit entries seq 1..n in order. */
 int ak_store_each_audit(const struct ak_store *st, int (*fn)(const struct ak_audit *, void *),
-			void *ctx, struct ak_error *e) AK_WARN_UNUSED;
+                        void *ctx, struct ak_error *e) AK_WARN_UNUSED;
 /* Checks the chain against meta; AK_OK or AK_E_CORRUPT naming the entry. */
 int ak_store_audit_verify(const struct ak_store *st, struct ak_error *e) AK_WARN_UNUSED;
 /* Decodes every record, checks the index both ways and the audit chain. */
@@ -223,14 +223,14 @@ int ak_store_check(const struct ak_store *st, struct ak_error *e) AK_WARN_UNUSED
 /* Creates a new store (and path.lock) with prefix; group is the gid the
  * files get (or (gid_t)-1 to keep the caller's). Fails AK_E_EXISTS. */
 int ak_store_init(const char *path, const char *prefix, gid_t group, const char *actor,
-		  struct ak_error *e) AK_WARN_UNUSED;
+                  struct ak_error *e) AK_WARN_UNUSED;
 
 /* ---- writes: a transaction on a private copy, renamed into place ---- */
 struct ak_txn;
 /* Locks path.lock, removes stale temporary copies, copies the live store
  * and opens the copy for writing. */
 int ak_txn_begin(struct ak_txn **out, const char *path, uid_t trusted_uid, const char *actor,
-		 struct ak_error *e) AK_WARN_UNUSED;
+                 struct ak_error *e) AK_WARN_UNUSED;
 struct ak_store *ak_txn_store(struct ak_txn *t);
 /* Stores k (new or changed), keeping the u:<owner> index right. */
 int ak_txn_put_key(struct ak_txn *t, const struct ak_key *k, struct ak_error *e) AK_WARN_UNUSED;
@@ -240,10 +240,10 @@ int ak_txn_delete_key(struct ak_txn *t, const char *id, struct ak_error *e) AK_W
  * fills name, expiry, restrictions before ak_txn_put_key) and the full key
  * into key_out (AK_KEY_MAX + 1 bytes, MUST be wiped by the caller). */
 int ak_txn_new_key(struct ak_txn *t, struct ak_key *k, char *key_out, const char *owner,
-		   struct ak_error *e) AK_WARN_UNUSED;
+                   struct ak_error *e) AK_WARN_UNUSED;
 /* Appends an audit entry with the transaction's actor and time. */
 int ak_txn_audit(struct ak_txn *t, const char *action, const char *id, const char *owner,
-		 const char *reason, struct ak_error *e) AK_WARN_UNUSED;
+                 const char *reason, struct ak_error *e) AK_WARN_UNUSED;
 const char *ak_txn_actor(const struct ak_txn *t);
 int64_t ak_txn_now(const struct ak_txn *t);
 /* Syncs the copy, renames it over the live file, syncs the directory,
@@ -263,8 +263,8 @@ const char *ak_key_state_at(const struct ak_key *k, int64_t now_ms);
 
 /* ---- verification (verify.c): the one path every front end takes ---- */
 struct ak_verify_req {
-	const char *user;    /* the login name claimed */
-	const char *key;     /* the presented key (not NUL-terminated needed) */
+	const char *user; /* the login name claimed */
+	const char *key;  /* the presented key (not NUL-terminated needed) */
 	size_t key_len;
 	const char *service; /* "sshd", "smtp", ... ; NULL or "" for none */
 	const char *source;  /* remote address text; NULL or "" when unknown */
@@ -273,25 +273,25 @@ struct ak_verify_req {
 
 struct ak_verify_res {
 	enum ak_result result;
-	char id[AK_ID_LEN + 1];         /* "" when the key did not parse */
-	char owner[AK_USER_MAX + 1];    /* "" unless the id was found */
+	char id[AK_ID_LEN + 1];      /* "" when the key did not parse */
+	char owner[AK_USER_MAX + 1]; /* "" unless the id was found */
 	int64_t expires_ms;
 };
 
 /* Order: parse, fetch, constant-time compare, owner, state, expiry,
  * service, source. A wrong secret for a real id is NOT_FOUND. */
 enum ak_result ak_verify(const struct ak_store *st, const struct ak_verify_req *req,
-			 struct ak_verify_res *res) AK_WARN_UNUSED;
+                         struct ak_verify_res *res) AK_WARN_UNUSED;
 /* Opens path (revalidating any cached handle by device and inode, so a
  * revocation counts on the very next call), verifies, and closes. An
  * unusable store is AK_UNAVAILABLE with the reason in e. */
 enum ak_result ak_verify_path(const char *path, uid_t trusted_uid, const struct ak_verify_req *req,
-			      struct ak_verify_res *res, struct ak_error *e) AK_WARN_UNUSED;
+                              struct ak_verify_res *res, struct ak_error *e) AK_WARN_UNUSED;
 /* Re-checks a key already authenticated by id (PAM account): everything
  * after the hash compare. req->key is ignored. */
 enum ak_result ak_recheck_path(const char *path, uid_t trusted_uid, const char *id,
-			       const struct ak_verify_req *req, struct ak_verify_res *res,
-			       struct ak_error *e) AK_WARN_UNUSED;
+                               const struct ak_verify_req *req, struct ak_verify_res *res,
+                               struct ak_error *e) AK_WARN_UNUSED;
 /* 1 when the bytes look like a key of some prefix ("x_..._..." of the
  * right length) so front ends can tell a key from a password cheaply. */
 int ak_looks_like_key(const char *s, size_t len);

@@ -10,7 +10,7 @@
 #include "internal.h"
 
 static int audit_get(const struct ak_store *st, struct ak_audit *a, uint64_t seq,
-		     struct ak_error *e)
+                     struct ak_error *e)
 {
 	char rk[32];
 	uint8_t *v = NULL;
@@ -35,7 +35,7 @@ static int audit_get(const struct ak_store *st, struct ak_audit *a, uint64_t seq
 }
 
 int ak_store_each_audit(const struct ak_store *st, int (*fn)(const struct ak_audit *, void *),
-			void *ctx, struct ak_error *e)
+                        void *ctx, struct ak_error *e)
 {
 	struct ak_audit a;
 	uint64_t seq;
@@ -67,17 +67,17 @@ int ak_store_audit_verify(const struct ak_store *st, struct ak_error *e)
 			return rc;
 		if (sodium_memcmp(a.prev, prev, AK_HASH_LEN) != 0) {
 			ak_err_set(e, AK_E_CORRUPT,
-				   "audit chain broken at entry %" PRIu64
-				   ": it does not follow entry %" PRIu64,
-				   seq, seq - 1);
+			           "audit chain broken at entry %" PRIu64
+			           ": it does not follow entry %" PRIu64,
+			           seq, seq - 1);
 			return AK_E_CORRUPT;
 		}
 		ak_audit_hash(prev, &a);
 	}
 	if (sodium_memcmp(prev, st->meta.audit_head, AK_HASH_LEN) != 0) {
 		ak_err_set(e, AK_E_CORRUPT,
-			   "audit chain broken: entry %" PRIu64 " is not the recorded head",
-			   st->meta.audit_seq);
+		           "audit chain broken: entry %" PRIu64 " is not the recorded head",
+		           st->meta.audit_seq);
 		return AK_E_CORRUPT;
 	}
 	return AK_OK;

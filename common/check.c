@@ -29,7 +29,7 @@ static int check_key_indexed(const struct ak_key *k, void *vctx)
 	free(ids);
 	if (i == n) {
 		ak_err_set(c->e, AK_E_CORRUPT, "key %s is missing from the index of %s", k->id,
-			   k->owner);
+		           k->owner);
 		c->rc = AK_E_CORRUPT;
 		return 1;
 	}
@@ -48,7 +48,8 @@ static int check_record(struct check_ctx *c, datum k)
 {
 	char name[sizeof(AK_USER_PFX) + AK_USER_MAX + 1];
 
-	if (k.dsize == (int)strlen(AK_META_KEY) && memcmp(k.dptr, AK_META_KEY, (size_t)k.dsize) == 0)
+	if (k.dsize == (int)strlen(AK_META_KEY) &&
+	    memcmp(k.dptr, AK_META_KEY, (size_t)k.dsize) == 0)
 		return AK_OK;
 	if (k.dsize > 2 && memcmp(k.dptr, AK_AUDIT_PFX, 2) == 0) {
 		c->audits++;
@@ -71,7 +72,7 @@ static int check_record(struct check_ctx *c, datum k)
 
 int ak_store_check(const struct ak_store *st, struct ak_error *e)
 {
-	struct check_ctx c = { st, e, 0, AK_OK };
+	struct check_ctx c = {st, e, 0, AK_OK};
 	datum k, next;
 	int rc = AK_OK;
 
@@ -79,7 +80,7 @@ int ak_store_check(const struct ak_store *st, struct ak_error *e)
 		return AK_E_INVAL;
 	for (k = gdbm_firstkey(st->db); k.dptr != NULL; k = next) {
 		rc = check_record(&c, k);
-		next = rc == AK_OK ? gdbm_nextkey(st->db, k) : (datum){ NULL, 0 };
+		next = rc == AK_OK ? gdbm_nextkey(st->db, k) : (datum){NULL, 0};
 		free(k.dptr);
 		if (rc != AK_OK)
 			return rc;
@@ -89,8 +90,8 @@ int ak_store_check(const struct ak_store *st, struct ak_error *e)
 	if (c.rc != AK_OK)
 		return c.rc;
 	if (c.audits != st->meta.audit_seq) {
-		ak_err_set(e, AK_E_CORRUPT, "%" PRIu64 " audit entries, meta says %" PRIu64, c.audits,
-			   st->meta.audit_seq);
+		ak_err_set(e, AK_E_CORRUPT, "%" PRIu64 " audit entries, meta says %" PRIu64,
+		           c.audits, st->meta.audit_seq);
 		return AK_E_CORRUPT;
 	}
 	return ak_store_audit_verify(st, e);

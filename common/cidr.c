@@ -12,7 +12,7 @@
 static int addr_parse(struct ak_cidr *out, const char *s, size_t n)
 {
 	char buf[ADDR_TEXT_MAX];
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	char *pct;
 
 	if (n >= 2 && s[0] == '[' && s[n - 1] == ']')

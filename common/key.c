@@ -62,7 +62,8 @@ int ak_prefix_valid(const char *prefix)
 	if (n < AK_PREFIX_MIN || n > AK_PREFIX_MAX || prefix[0] < 'a' || prefix[0] > 'z')
 		return 0;
 	for (i = 1; i < n; i++)
-		if (!((prefix[i] >= 'a' && prefix[i] <= 'z') || (prefix[i] >= '0' && prefix[i] <= '9')))
+		if (!((prefix[i] >= 'a' && prefix[i] <= 'z') ||
+		      (prefix[i] >= '0' && prefix[i] <= '9')))
 			return 0;
 	return 1;
 }
@@ -128,7 +129,7 @@ static int key_well_formed(const char *key, size_t len, const char *prefix)
 }
 
 enum ak_result ak_key_parse(char *id_out, char *secret_out, const char *key, size_t len,
-			    const char *prefix)
+                            const char *prefix)
 {
 	size_t plen;
 

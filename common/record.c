@@ -144,7 +144,7 @@ static int id_or_empty(const char *id)
 
 int ak_key_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_key *k)
 {
-	struct wbuf w = { buf, cap, 0, 0 };
+	struct wbuf w = {buf, cap, 0, 0};
 	uint8_t i;
 
 	if (buf == NULL || len == NULL || k == NULL)
@@ -216,7 +216,7 @@ static int key_fields_valid(const struct ak_key *k)
 
 int ak_key_decode(struct ak_key *k, const uint8_t *buf, size_t len)
 {
-	struct rbuf r = { buf, len, 0, 0 };
+	struct rbuf r = {buf, len, 0, 0};
 	uint8_t i;
 
 	if (k == NULL || buf == NULL)
@@ -259,7 +259,7 @@ int ak_key_decode(struct ak_key *k, const uint8_t *buf, size_t len)
 
 int ak_meta_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_meta *m)
 {
-	struct wbuf w = { buf, cap, 0, 0 };
+	struct wbuf w = {buf, cap, 0, 0};
 
 	if (buf == NULL || len == NULL || m == NULL)
 		return -1;
@@ -280,7 +280,7 @@ int ak_meta_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_meta *
 
 int ak_meta_decode(struct ak_meta *m, const uint8_t *buf, size_t len)
 {
-	struct rbuf r = { buf, len, 0, 0 };
+	struct rbuf r = {buf, len, 0, 0};
 
 	if (m == NULL || buf == NULL)
 		return -1;
@@ -302,7 +302,7 @@ int ak_meta_decode(struct ak_meta *m, const uint8_t *buf, size_t len)
 
 int ak_audit_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_audit *a)
 {
-	struct wbuf w = { buf, cap, 0, 0 };
+	struct wbuf w = {buf, cap, 0, 0};
 
 	if (buf == NULL || len == NULL || a == NULL)
 		return -1;
@@ -324,7 +324,7 @@ int ak_audit_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_audit
 
 int ak_audit_decode(struct ak_audit *a, const uint8_t *buf, size_t len)
 {
-	struct rbuf r = { buf, len, 0, 0 };
+	struct rbuf r = {buf, len, 0, 0};
 
 	if (a == NULL || buf == NULL)
 		return -1;

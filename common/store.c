@@ -34,21 +34,21 @@ int ak_fd_trusted(int fd, const char *path, uid_t trusted_uid, struct ak_error *
 	}
 	if (sb.st_uid != 0 && sb.st_uid != trusted_uid) {
 		ak_err_set(e, AK_E_UNTRUSTED, "%s: owned by uid %u, not root", path,
-			   (unsigned)sb.st_uid);
+		           (unsigned)sb.st_uid);
 		return -1;
 	}
 	if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
 		ak_err_set(e, AK_E_UNTRUSTED, "%s: writable by group or others (mode %04o)", path,
-			   (unsigned)(sb.st_mode & 07777));
+		           (unsigned)(sb.st_mode & 07777));
 		return -1;
 	}
 	return 0;
 }
 
 int ak_db_get(const struct ak_store *st, const char *key, uint8_t **val, size_t *len,
-	      struct ak_error *e)
+              struct ak_error *e)
 {
-	datum k = { (char *)(uintptr_t)key, (int)strlen(key) };
+	datum k = {(char *)(uintptr_t)key, (int)strlen(key)};
 	datum v = gdbm_fetch(st->db, k);
 
 	if (v.dptr == NULL) {
@@ -65,10 +65,10 @@ int ak_db_get(const struct ak_store *st, const char *key, uint8_t **val, size_t 
 }
 
 int ak_db_put(struct ak_store *st, const char *key, const uint8_t *val, size_t len, int replace,
-	      struct ak_error *e)
+              struct ak_error *e)
 {
-	datum k = { (char *)(uintptr_t)key, (int)strlen(key) };
-	datum v = { (char *)(uintptr_t)val, (int)len };
+	datum k = {(char *)(uintptr_t)key, (int)strlen(key)};
+	datum v = {(char *)(uintptr_t)val, (int)len};
 
 	if (gdbm_store(st->db, k, v, replace ? GDBM_REPLACE : GDBM_INSERT) != 0) {
 		ak_err_set(e, AK_E_IO, "store write failed: %s", ak_gdbm_strerror());
@@ -109,7 +109,7 @@ static int meta_load(struct ak_store *st, const char *path, struct ak_error *e)
 	free(v);
 	if (rc != 0) {
 		ak_err_set(e, AK_E_CORRUPT, "%s: meta record is corrupt or of an unknown version",
-			   path);
+		           path);
 		return -1;
 	}
 	return 0;
@@ -121,7 +121,7 @@ int ak_store_attach(struct ak_store *st, int fd, const char *path, int flags, st
 	st->db = gdbm_fd_open(fd, path, 0, flags | GDBM_NOLOCK | GDBM_CLOEXEC, NULL);
 	if (st->db == NULL) {
 		ak_err_set(e, AK_E_CORRUPT, "%s: not a usable GDBM file: %s", path,
-			   ak_gdbm_strerror());
+		           ak_gdbm_strerror());
 		close(fd);
 		return -1;
 	}
@@ -146,7 +146,7 @@ int ak_store_open(struct ak_store **out, const char *path, uid_t trusted_uid, st
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		ak_err_set(e, errno == ELOOP ? AK_E_UNTRUSTED : AK_E_IO, "%s: %s", path,
-			   errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		           errno == ELOOP ? "is a symbolic link" : strerror(errno));
 		return -1;
 	}
 	if (ak_fd_trusted(fd, path, trusted_uid, e) != 0) {
@@ -182,7 +182,7 @@ const struct ak_meta *ak_store_meta(const struct ak_store *st)
 }
 
 int ak_store_get_key(const struct ak_store *st, struct ak_key *out, const char *id,
-		     struct ak_error *e)
+                     struct ak_error *e)
 {
 	char rk[sizeof(AK_KEY_PFX) + AK_ID_LEN];
 	uint8_t *v = NULL;
@@ -215,7 +215,7 @@ static int is_key_record(datum k)
 }
 
 int ak_store_each_key(const struct ak_store *st, int (*fn)(const struct ak_key *, void *),
-		      void *ctx, struct ak_error *e)
+                      void *ctx, struct ak_error *e)
 {
 	datum k, next;
 	struct ak_key key;
@@ -247,7 +247,7 @@ int ak_store_each_key(const struct ak_store *st, int (*fn)(const struct ak_key *
 /* The ids of user's keys: a malloc'd array of n ids of AK_ID_LEN bytes
  * (not terminated); *ids is NULL and n 0 when the user has none. */
 int ak_index_get(const struct ak_store *st, const char *user, char **ids, size_t *n,
-		 struct ak_error *e)
+                 struct ak_error *e)
 {
 	char rk[sizeof(AK_USER_PFX) + AK_USER_MAX];
 	uint8_t *v = NULL;
@@ -283,7 +283,7 @@ int ak_index_get(const struct ak_store *st, const char *user, char **ids, size_t
 }
 
 int ak_store_user_keys(const struct ak_store *st, const char *user,
-		       int (*fn)(const struct ak_key *, void *), void *ctx, struct ak_error *e)
+                       int (*fn)(const struct ak_key *, void *), void *ctx, struct ak_error *e)
 {
 	char *ids = NULL, id[AK_ID_LEN + 1];
 	struct ak_key key;
@@ -300,8 +300,8 @@ int ak_store_user_keys(const struct ak_store *st, const char *user,
 		if ((rc = ak_store_get_key(st, &key, id, e)) != AK_OK)
 			break;
 		if (strcmp(key.owner, user) != 0) {
-			ak_err_set(e, AK_E_CORRUPT, "index of user %s lists key %s of another owner",
-				   user, id);
+			ak_err_set(e, AK_E_CORRUPT,
+			           "index of user %s lists key %s of another owner", user, id);
 			rc = AK_E_CORRUPT;
 			break;
 		}

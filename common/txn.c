@@ -38,7 +38,7 @@ static int path_join(char *out, size_t cap, const char *path, const char *suffix
 static int lock_store(const char *path, struct ak_error *e)
 {
 	char lp[4096 + 8];
-	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	struct timespec pause = {0, 20 * 1000 * 1000};
 	int fd, waited = 0;
 
 	if (path_join(lp, sizeof(lp), path, ".lock") != 0) {
@@ -127,7 +127,7 @@ static int make_copy(struct ak_txn *t, uid_t trusted_uid, struct ak_error *e)
 	src = open(t->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (src < 0) {
 		ak_err_set(e, errno == ELOOP ? AK_E_UNTRUSTED : AK_E_IO, "%s: %s", t->path,
-			   errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		           errno == ELOOP ? "is a symbolic link" : strerror(errno));
 		return -1;
 	}
 	if (ak_fd_trusted(src, t->path, trusted_uid, e) != 0 || fstat(src, &sb) != 0)
@@ -135,7 +135,7 @@ static int make_copy(struct ak_txn *t, uid_t trusted_uid, struct ak_error *e)
 	if (path_join(t->tmp, sizeof(t->tmp), t->path, ".tmp.XXXXXX") != 0 ||
 	    (dst = mkostemp(t->tmp, O_CLOEXEC)) < 0) {
 		ak_err_set(e, AK_E_IO, "%s: cannot create a temporary copy: %s", t->path,
-			   strerror(errno));
+		           strerror(errno));
 		t->tmp[0] = '\0';
 		goto fail;
 	}
@@ -155,7 +155,7 @@ fail:
 }
 
 int ak_txn_begin(struct ak_txn **out, const char *path, uid_t trusted_uid, const char *actor,
-		 struct ak_error *e)
+                 struct ak_error *e)
 {
 	struct ak_txn *t;
 	int fd;
@@ -258,13 +258,14 @@ int ak_txn_commit(struct ak_txn *t, struct ak_error *e)
 		goto out;
 	}
 	if (rename(t->tmp, t->path) != 0) {
-		ak_err_set(e, AK_E_IO, "%s: cannot replace the store: %s", t->path, strerror(errno));
+		ak_err_set(e, AK_E_IO, "%s: cannot replace the store: %s", t->path,
+		           strerror(errno));
 		goto out;
 	}
 	t->tmp[0] = '\0';
 	if (sync_dir_of(t->path) != 0) {
 		ak_err_set(e, AK_E_IO, "%s: syncing the directory failed: %s", t->path,
-			   strerror(errno));
+		           strerror(errno));
 		goto out;
 	}
 	rc = 0;

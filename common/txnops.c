@@ -14,7 +14,7 @@
 #include "internal.h"
 
 static int index_put(struct ak_store *st, const char *user, const char *ids, size_t n,
-		     struct ak_error *e)
+                     struct ak_error *e)
 {
 	char rk[sizeof(AK_USER_PFX) + AK_USER_MAX];
 	datum k;
@@ -33,7 +33,7 @@ static int index_put(struct ak_store *st, const char *user, const char *ids, siz
 
 /* Adds (add != 0) or removes id in user's index. */
 static int index_update(struct ak_store *st, const char *user, const char *id, int add,
-			struct ak_error *e)
+                        struct ak_error *e)
 {
 	char *ids = NULL, *grown;
 	size_t n = 0, i;
@@ -109,7 +109,7 @@ int ak_txn_delete_key(struct ak_txn *t, const char *id, struct ak_error *e)
 }
 
 int ak_txn_new_key(struct ak_txn *t, struct ak_key *k, char *key_out, const char *owner,
-		   struct ak_error *e)
+                   struct ak_error *e)
 {
 	struct ak_store *st = ak_txn_store(t);
 	struct ak_key existing;
@@ -133,8 +133,8 @@ int ak_txn_new_key(struct ak_txn *t, struct ak_key *k, char *key_out, const char
 		if (rc != AK_OK)
 			return -1;
 	}
-	if (tries == 8 || ak_key_parse(k->id, secret, key_out, strlen(key_out), st->meta.prefix) !=
-				  AK_VALID) {
+	if (tries == 8 ||
+	    ak_key_parse(k->id, secret, key_out, strlen(key_out), st->meta.prefix) != AK_VALID) {
 		ak_err_set(e, AK_E_IO, "cannot generate a unique key id");
 		return -1;
 	}
@@ -166,9 +166,8 @@ static int audit_append(struct ak_store *st, const struct ak_audit *a, struct ak
 	return 0;
 }
 
-static int audit_fill(struct ak_audit *a, const struct ak_store *st, int64_t now,
-		      const char *actor, const char *action, const char *id, const char *owner,
-		      const char *reason)
+static int audit_fill(struct ak_audit *a, const struct ak_store *st, int64_t now, const char *actor,
+                      const char *action, const char *id, const char *owner, const char *reason)
 {
 	memset(a, 0, sizeof(*a));
 	a->seq = st->meta.audit_seq + 1;
@@ -184,7 +183,7 @@ static int audit_fill(struct ak_audit *a, const struct ak_store *st, int64_t now
 }
 
 int ak_txn_audit(struct ak_txn *t, const char *action, const char *id, const char *owner,
-		 const char *reason, struct ak_error *e)
+                 const char *reason, struct ak_error *e)
 {
 	struct ak_store *st = ak_txn_store(t);
 	struct ak_audit a;
@@ -199,7 +198,7 @@ int ak_txn_audit(struct ak_txn *t, const char *action, const char *id, const cha
 
 /* Writes the first meta record and the "init" audit entry into db. */
 static int init_records(struct ak_store *st, const char *prefix, const char *actor,
-			struct ak_error *e)
+                        struct ak_error *e)
 {
 	struct ak_audit a;
 
@@ -240,7 +239,7 @@ static int init_lock_file(const char *path, gid_t group, struct ak_error *e)
 }
 
 int ak_store_init(const char *path, const char *prefix, gid_t group, const char *actor,
-		  struct ak_error *e)
+                  struct ak_error *e)
 {
 	struct ak_store st;
 	char tmp[4096 + 16];
@@ -274,7 +273,7 @@ int ak_store_init(const char *path, const char *prefix, gid_t group, const char 
 	/* link(2) never replaces: MUST refuse to overwrite an existing store. */
 	if (link(tmp, path) != 0) {
 		ak_err_set(e, errno == EEXIST ? AK_E_EXISTS : AK_E_IO, "%s: %s", path,
-			   errno == EEXIST ? "a store already exists" : strerror(errno));
+		           errno == EEXIST ? "a store already exists" : strerror(errno));
 		goto out;
 	}
 	rc = init_lock_file(path, group, e);

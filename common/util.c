@@ -9,16 +9,16 @@
 #include "internal.h"
 
 static const char *const result_names[] = {
-	[AK_VALID] = "VALID",
-	[AK_MALFORMED] = "MALFORMED",
-	[AK_NOT_FOUND] = "NOT_FOUND",
-	[AK_WRONG_USER] = "WRONG_USER",
-	[AK_REVOKED] = "REVOKED",
-	[AK_DISABLED] = "DISABLED",
-	[AK_EXPIRED] = "EXPIRED",
-	[AK_SERVICE_DENIED] = "SERVICE_DENIED",
-	[AK_SOURCE_DENIED] = "SOURCE_DENIED",
-	[AK_UNAVAILABLE] = "UNAVAILABLE",
+        [AK_VALID] = "VALID",
+        [AK_MALFORMED] = "MALFORMED",
+        [AK_NOT_FOUND] = "NOT_FOUND",
+        [AK_WRONG_USER] = "WRONG_USER",
+        [AK_REVOKED] = "REVOKED",
+        [AK_DISABLED] = "DISABLED",
+        [AK_EXPIRED] = "EXPIRED",
+        [AK_SERVICE_DENIED] = "SERVICE_DENIED",
+        [AK_SOURCE_DENIED] = "SOURCE_DENIED",
+        [AK_UNAVAILABLE] = "UNAVAILABLE",
 };
 
 const char *ak_result_name(enum ak_result r)
@@ -207,7 +207,7 @@ int ak_parse_duration(int64_t *ms, const char *s)
 static int parse_date(int64_t *ms, const char *s)
 {
 	struct tm tm, back;
-	uint64_t f[6] = { 0, 0, 0, 0, 0, 0 };
+	uint64_t f[6] = {0, 0, 0, 0, 0, 0};
 	size_t len = strlen(s);
 	time_t t;
 
@@ -234,7 +234,8 @@ static int parse_date(int64_t *ms, const char *s)
 	tm.tm_sec = (int)f[5];
 	back = tm;
 	t = timegm(&tm);
-	if (t == (time_t)-1 || tm.tm_mday != back.tm_mday || tm.tm_mon != back.tm_mon || f[0] < 1970)
+	if (t == (time_t)-1 || tm.tm_mday != back.tm_mday || tm.tm_mon != back.tm_mon ||
+	    f[0] < 1970)
 		return -1;
 	*ms = (int64_t)t * 1000;
 	return 0;

@@ -6,7 +6,7 @@
 #include "internal.h"
 
 enum ak_result ak_key_policy(const struct ak_key *k, const struct ak_verify_req *req,
-			     int64_t now_ms)
+                             int64_t now_ms)
 {
 	if (k->state == AK_STATE_REVOKED)
 		return AK_REVOKED;
@@ -28,7 +28,7 @@ static void res_from_key(struct ak_verify_res *res, const struct ak_key *k)
 }
 
 enum ak_result ak_verify(const struct ak_store *st, const struct ak_verify_req *req,
-			 struct ak_verify_res *res)
+                         struct ak_verify_res *res)
 {
 	char secret[AK_SECRET_LEN + 1];
 	uint8_t hash[AK_HASH_LEN];
@@ -66,7 +66,7 @@ out:
 }
 
 enum ak_result ak_verify_path(const char *path, uid_t trusted_uid, const struct ak_verify_req *req,
-			      struct ak_verify_res *res, struct ak_error *e)
+                              struct ak_verify_res *res, struct ak_error *e)
 {
 	struct ak_store *st = NULL;
 	enum ak_result r;
@@ -85,8 +85,8 @@ enum ak_result ak_verify_path(const char *path, uid_t trusted_uid, const struct 
 }
 
 enum ak_result ak_recheck_path(const char *path, uid_t trusted_uid, const char *id,
-			       const struct ak_verify_req *req, struct ak_verify_res *res,
-			       struct ak_error *e)
+                               const struct ak_verify_req *req, struct ak_verify_res *res,
+                               struct ak_error *e)
 {
 	struct ak_store *st = NULL;
 	struct ak_key k;
@@ -107,7 +107,8 @@ enum ak_result ak_recheck_path(const char *path, uid_t trusted_uid, const char *
 		if (strcmp(k.owner, req->user) != 0)
 			res->result = AK_WRONG_USER;
 		else
-			res->result = ak_key_policy(&k, req, req->now_ms ? req->now_ms : ak_now_ms());
+			res->result =
+			        ak_key_policy(&k, req, req->now_ms ? req->now_ms : ak_now_ms());
 	} else {
 		res->result = rc == AK_E_NOENT ? AK_NOT_FOUND : AK_UNAVAILABLE;
 	}

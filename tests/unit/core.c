@@ -22,7 +22,8 @@ static void test_names(void)
 	is_str(ak_result_name(AK_VALID), "VALID", "VALID name");
 	is_str(ak_result_name(AK_SERVICE_DENIED), "SERVICE_DENIED", "SERVICE_DENIED name");
 	is_str(ak_result_name(AK_UNAVAILABLE), "UNAVAILABLE", "UNAVAILABLE name");
-	is_str(ak_result_name((enum ak_result)99), "UNAVAILABLE", "unknown code maps to UNAVAILABLE");
+	is_str(ak_result_name((enum ak_result)99), "UNAVAILABLE",
+	       "unknown code maps to UNAVAILABLE");
 }
 
 static void test_golden(void)
@@ -30,21 +31,24 @@ static void test_golden(void)
 	const char *k1 = "ak_0Zk3P9qLm2Xa_w4Qxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx2mSY9g";
 	const char *k2 = "mycorp_AAAAAAAAAAAA_0123456789012345678901234567890123456789abc0ReMUZ";
 	static const char hmac_hex[] =
-		"a0d362d67b818573b5de4b74867a8f253689812c74ee8d70964849b854b29c3c";
+	        "a0d362d67b818573b5de4b74867a8f253689812c74ee8d70964849b854b29c3c";
 	char id[AK_ID_LEN + 1], secret[AK_SECRET_LEN + 1], hex[65];
 	uint8_t key[32], h[32];
 	int i;
 
 	is_int(ak_key_parse(id, secret, k1, strlen(k1), "ak"), AK_VALID, "golden key parses");
 	is_str(id, "0Zk3P9qLm2Xa", "golden key id");
-	is_int(ak_key_parse(id, secret, k2, strlen(k2), "mycorp"), AK_VALID, "golden key, long prefix");
-	is_int(ak_key_parse(id, secret, k2, strlen(k2), "ak"), AK_MALFORMED, "wrong prefix is MALFORMED");
+	is_int(ak_key_parse(id, secret, k2, strlen(k2), "mycorp"), AK_VALID,
+	       "golden key, long prefix");
+	is_int(ak_key_parse(id, secret, k2, strlen(k2), "ak"), AK_MALFORMED,
+	       "wrong prefix is MALFORMED");
 	for (i = 0; i < 32; i++)
 		key[i] = (uint8_t)i;
 	ak_key_hash(h, key, "AAAAAAAAAAAA", "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB");
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	is_str(hex, hmac_hex, "HMAC-SHA-256 verifier matches the golden vector");
-	ok(ak_key_match(k1, strlen(k1) + 5, "ak") == strlen(k1), "scanner matches a key followed by text");
+	ok(ak_key_match(k1, strlen(k1) + 5, "ak") == strlen(k1),
+	   "scanner matches a key followed by text");
 	ok(ak_looks_like_key(k2, strlen(k2)), "key-shaped text recognised");
 	ok(!ak_looks_like_key("hunter2", 7), "a password is not key-shaped");
 }
@@ -86,7 +90,8 @@ static void test_generate(void)
 
 	for (i = 0; i < 1000; i++) {
 		if (ak_key_generate(key, id, "ak") != 0 || strlen(key) != 2 + 63 ||
-		    ak_key_parse(id2, sec, key, strlen(key), "ak") != AK_VALID || strcmp(id, id2) != 0)
+		    ak_key_parse(id2, sec, key, strlen(key), "ak") != AK_VALID ||
+		    strcmp(id, id2) != 0)
 			good = 0;
 		if (i == 0)
 			memcpy(first, id, sizeof(first));
@@ -97,7 +102,7 @@ static void test_generate(void)
 	ok(distinct, "generated ids differ");
 	ok(ak_key_generate(key, id, "A") != 0, "invalid prefix refused");
 	ok(ak_prefix_valid("ak") && ak_prefix_valid("corp2024") && !ak_prefix_valid("a") &&
-		   !ak_prefix_valid("2ak") && !ak_prefix_valid("abcdefghijklmnopq"),
+	           !ak_prefix_valid("2ak") && !ak_prefix_valid("abcdefghijklmnopq"),
 	   "prefix rules");
 	sodium_memzero(key, sizeof(key));
 	sodium_memzero(sec, sizeof(sec));
@@ -118,7 +123,8 @@ static void fill_key(struct ak_key *k)
 	k->revoked_ms = 1700000001000;
 	strcpy(k->revoked_by, "root");
 	strcpy(k->revoked_reason, "laptop lost");
-	if (ak_services_parse(k, "sshd,smtp") != 0 || ak_sources_parse(k, "10.0.0.0/8,2001:db8::/32") != 0)
+	if (ak_services_parse(k, "sshd,smtp") != 0 ||
+	    ak_sources_parse(k, "10.0.0.0/8,2001:db8::/32") != 0)
 		k->n_services = 99;
 	strcpy(k->rotated_to, "BBBBBBBBBBBB");
 }
@@ -132,7 +138,8 @@ static void test_codec_key(void)
 
 	fill_key(&k);
 	ok(ak_key_encode(buf, sizeof(buf), &len, &k) == 0, "key record encodes");
-	ok(ak_key_decode(&d, buf, len) == 0 && memcmp(&k, &d, sizeof(k)) == 0, "key record round trip");
+	ok(ak_key_decode(&d, buf, len) == 0 && memcmp(&k, &d, sizeof(k)) == 0,
+	   "key record round trip");
 	for (cut = 0; cut < len; cut++)
 		if (ak_key_decode(&d, buf, cut) == 0)
 			all = 0;
@@ -174,7 +181,7 @@ static void test_codec_meta_audit(void)
 	m.generation = 42;
 	m.audit_seq = 3;
 	ok(ak_meta_encode(buf, sizeof(buf), &len, &m) == 0 && ak_meta_decode(&md, buf, len) == 0 &&
-		   memcmp(&m, &md, sizeof(m)) == 0,
+	           memcmp(&m, &md, sizeof(m)) == 0,
 	   "meta round trip");
 	for (cut = 0; cut < len; cut++)
 		if (ak_meta_decode(&md, buf, cut) == 0)
@@ -188,8 +195,8 @@ static void test_codec_meta_audit(void)
 	strcpy(a.id, "AAAAAAAAAAAA");
 	strcpy(a.owner, "alice");
 	strcpy(a.reason, "offboarding");
-	ok(ak_audit_encode(buf, sizeof(buf), &len, &a) == 0 && ak_audit_decode(&ad, buf, len) == 0 &&
-		   memcmp(&a, &ad, sizeof(a)) == 0,
+	ok(ak_audit_encode(buf, sizeof(buf), &len, &a) == 0 &&
+	           ak_audit_decode(&ad, buf, len) == 0 && memcmp(&a, &ad, sizeof(a)) == 0,
 	   "audit entry round trip");
 	all = 1;
 	for (cut = 0; cut < len; cut++)
@@ -211,27 +218,30 @@ static void test_parsers(void)
 	ok(ak_parse_duration(&ms, "12h") == 0 && ms == 12LL * 3600000, "12h");
 	ok(ak_parse_duration(&ms, "30m") == 0 && ms == 30LL * 60000, "30m");
 	ok(ak_parse_duration(&ms, "0d") != 0 && ak_parse_duration(&ms, "-1d") != 0 &&
-		   ak_parse_duration(&ms, "1x") != 0 && ak_parse_duration(&ms, "d") != 0 &&
-		   ak_parse_duration(&ms, "99999999999999d") != 0 && ak_parse_duration(&ms, " 1d") != 0,
+	           ak_parse_duration(&ms, "1x") != 0 && ak_parse_duration(&ms, "d") != 0 &&
+	           ak_parse_duration(&ms, "99999999999999d") != 0 &&
+	           ak_parse_duration(&ms, " 1d") != 0,
 	   "bad durations refused");
 	ok(ak_parse_when(&ms, "2027-01-31", 0) == 0 && ms == 1801353600000LL, "date");
-	ok(ak_parse_when(&ms, "2027-01-31T12:00:00Z", 0) == 0 && ms == 1801396800000LL, "date and time");
+	ok(ak_parse_when(&ms, "2027-01-31T12:00:00Z", 0) == 0 && ms == 1801396800000LL,
+	   "date and time");
 	ok(ak_parse_when(&ms, "2027-02-30", 0) != 0 && ak_parse_when(&ms, "2027-1-31", 0) != 0 &&
-		   ak_parse_when(&ms, "2027-01-31T25:00:00Z", 0) != 0 &&
-		   ak_parse_when(&ms, "2027-01-31 12:00", 0) != 0,
+	           ak_parse_when(&ms, "2027-01-31T25:00:00Z", 0) != 0 &&
+	           ak_parse_when(&ms, "2027-01-31 12:00", 0) != 0,
 	   "bad dates refused");
 	ok(ak_user_valid("alice") && ak_user_valid("mail.user@example.org") &&
-		   ak_user_valid("HOST$") && !ak_user_valid("-rf") && !ak_user_valid("+x") &&
-		   !ak_user_valid("") && !ak_user_valid("a b") && !ak_user_valid("a$b"),
+	           ak_user_valid("HOST$") && !ak_user_valid("-rf") && !ak_user_valid("+x") &&
+	           !ak_user_valid("") && !ak_user_valid("a b") && !ak_user_valid("a$b"),
 	   "user name rules");
 	ok(ak_text_valid("laptop \xc3\xa9t\xc3\xa9", 128) && !ak_text_valid("a\nb", 128) &&
-		   !ak_text_valid("\xc0\x80", 128) && !ak_text_valid("\xff", 128) &&
-		   !ak_text_valid("\xed\xa0\x80", 128) && !ak_text_valid("abc", 2),
+	           !ak_text_valid("\xc0\x80", 128) && !ak_text_valid("\xff", 128) &&
+	           !ak_text_valid("\xed\xa0\x80", 128) && !ak_text_valid("abc", 2),
 	   "text rules: UTF-8, no controls, length");
 	memset(&k, 0, sizeof(k));
-	ok(ak_services_parse(&k, "sshd,smtp,sshd") == 0 && k.n_services == 2, "services, duplicates dropped");
+	ok(ak_services_parse(&k, "sshd,smtp,sshd") == 0 && k.n_services == 2,
+	   "services, duplicates dropped");
 	ok(ak_services_parse(&k, "sshd,,smtp") != 0 && ak_services_parse(&k, "ss hd") != 0 &&
-		   ak_services_parse(&k, "") != 0,
+	           ak_services_parse(&k, "") != 0,
 	   "bad service lists refused");
 }
 
@@ -247,15 +257,18 @@ static void test_cidr(void)
 	ak_cidr_format(buf, sizeof(buf), &k.sources[0]);
 	is_str(buf, "10.0.0.0/8", "host bits cleared");
 	ok(ak_source_allowed(&k, "10.200.0.1") && ak_source_allowed(&k, "::ffff:10.9.9.9") &&
-		   ak_source_allowed(&k, "2001:db8:1::5") && ak_source_allowed(&k, "192.168.1.7"),
+	           ak_source_allowed(&k, "2001:db8:1::5") && ak_source_allowed(&k, "192.168.1.7"),
 	   "addresses inside match (IPv4, mapped, IPv6)");
 	ok(!ak_source_allowed(&k, "11.0.0.1") && !ak_source_allowed(&k, "192.168.1.8") &&
-		   !ak_source_allowed(&k, "2001:db9::1") && !ak_source_allowed(&k, "host.example") &&
-		   !ak_source_allowed(&k, "") && !ak_source_allowed(&k, NULL),
+	           !ak_source_allowed(&k, "2001:db9::1") &&
+	           !ak_source_allowed(&k, "host.example") && !ak_source_allowed(&k, "") &&
+	           !ak_source_allowed(&k, NULL),
 	   "addresses outside, host names and no address are denied");
 	ok(ak_sources_parse(&k, "10.0.0.0/33") != 0 && ak_sources_parse(&k, "1.2.3") != 0 &&
-		   ak_sources_parse(&k, "::1/129") != 0 && ak_sources_parse(&k, "10.0.0.0/08") != 0 &&
-		   ak_sources_parse(&k, "10.0.0.0/") != 0 && ak_sources_parse(&k, "10.0.0.0/8,") != 0,
+	           ak_sources_parse(&k, "::1/129") != 0 &&
+	           ak_sources_parse(&k, "10.0.0.0/08") != 0 &&
+	           ak_sources_parse(&k, "10.0.0.0/") != 0 &&
+	           ak_sources_parse(&k, "10.0.0.0/8,") != 0,
 	   "bad CIDRs refused");
 }
 
@@ -264,7 +277,7 @@ enum { K_GOOD, K_REVOKED, K_DISABLED, K_EXPIRED, K_SERVICE, K_SOURCE, K_N };
 
 static int make_store(char keys[K_N][AK_KEY_MAX + 1])
 {
-	struct ak_error e = { 0, "" };
+	struct ak_error e = {0, ""};
 	struct ak_txn *t = NULL;
 	struct ak_key k;
 	int i;
@@ -289,7 +302,8 @@ static int make_store(char keys[K_N][AK_KEY_MAX + 1])
 			goto fail;
 		if (i == K_SOURCE && ak_sources_parse(&k, "192.0.2.0/24") != 0)
 			goto fail;
-		if (ak_txn_put_key(t, &k, &e) != 0 || ak_txn_audit(t, "create", k.id, "alice", NULL, &e) != 0)
+		if (ak_txn_put_key(t, &k, &e) != 0 ||
+		    ak_txn_audit(t, "create", k.id, "alice", NULL, &e) != 0)
 			goto fail;
 	}
 	return ak_txn_commit(t, &e);
@@ -301,7 +315,7 @@ fail:
 
 static enum ak_result try_key(const char *user, const char *key, const char *svc, const char *src)
 {
-	struct ak_verify_req req = { user, key, strlen(key), svc, src, 0 };
+	struct ak_verify_req req = {user, key, strlen(key), svc, src, 0};
 	struct ak_verify_res res;
 	struct ak_error e;
 
@@ -340,18 +354,26 @@ static void test_verify_order(char keys[K_N][AK_KEY_MAX + 1])
 	if (ak_key_generate(other, id, "ak") == 0)
 		is_int(try_key("alice", other, "sshd", NULL), AK_NOT_FOUND, "NOT_FOUND unknown id");
 	forge(other, keys[K_GOOD]);
-	is_int(try_key("alice", other, "sshd", NULL), AK_NOT_FOUND, "forged secret for a real id is NOT_FOUND");
+	is_int(try_key("alice", other, "sshd", NULL), AK_NOT_FOUND,
+	       "forged secret for a real id is NOT_FOUND");
 	is_int(try_key("bob", keys[K_GOOD], "sshd", NULL), AK_WRONG_USER, "WRONG_USER");
-	is_int(try_key("alice", keys[K_REVOKED], "sshd", NULL), AK_REVOKED, "REVOKED (before EXPIRED)");
-	is_int(try_key("bob", keys[K_REVOKED], "sshd", NULL), AK_WRONG_USER, "WRONG_USER before REVOKED");
+	is_int(try_key("alice", keys[K_REVOKED], "sshd", NULL), AK_REVOKED,
+	       "REVOKED (before EXPIRED)");
+	is_int(try_key("bob", keys[K_REVOKED], "sshd", NULL), AK_WRONG_USER,
+	       "WRONG_USER before REVOKED");
 	is_int(try_key("alice", keys[K_DISABLED], "sshd", NULL), AK_DISABLED, "DISABLED");
 	is_int(try_key("alice", keys[K_EXPIRED], "sshd", NULL), AK_EXPIRED, "EXPIRED");
-	is_int(try_key("alice", keys[K_SERVICE], "sshd", NULL), AK_SERVICE_DENIED, "SERVICE_DENIED");
+	is_int(try_key("alice", keys[K_SERVICE], "sshd", NULL), AK_SERVICE_DENIED,
+	       "SERVICE_DENIED");
 	is_int(try_key("alice", keys[K_SERVICE], "smtp", NULL), AK_VALID, "allowed service VALID");
-	is_int(try_key("alice", keys[K_SERVICE], NULL, NULL), AK_SERVICE_DENIED, "no service, restricted key");
-	is_int(try_key("alice", keys[K_SOURCE], "sshd", "198.51.100.1"), AK_SOURCE_DENIED, "SOURCE_DENIED");
-	is_int(try_key("alice", keys[K_SOURCE], "sshd", "192.0.2.9"), AK_VALID, "allowed source VALID");
-	is_int(try_key("alice", keys[K_SOURCE], "sshd", ""), AK_SOURCE_DENIED, "unknown source, restricted key");
+	is_int(try_key("alice", keys[K_SERVICE], NULL, NULL), AK_SERVICE_DENIED,
+	       "no service, restricted key");
+	is_int(try_key("alice", keys[K_SOURCE], "sshd", "198.51.100.1"), AK_SOURCE_DENIED,
+	       "SOURCE_DENIED");
+	is_int(try_key("alice", keys[K_SOURCE], "sshd", "192.0.2.9"), AK_VALID,
+	       "allowed source VALID");
+	is_int(try_key("alice", keys[K_SOURCE], "sshd", ""), AK_SOURCE_DENIED,
+	       "unknown source, restricted key");
 }
 
 static void test_untrusted(char keys[K_N][AK_KEY_MAX + 1])
@@ -360,14 +382,17 @@ static void test_untrusted(char keys[K_N][AK_KEY_MAX + 1])
 	int fd;
 
 	chmod(db, 0662);
-	is_int(try_key("alice", keys[K_GOOD], "sshd", NULL), AK_UNAVAILABLE, "group/world-writable store refused");
+	is_int(try_key("alice", keys[K_GOOD], "sshd", NULL), AK_UNAVAILABLE,
+	       "group/world-writable store refused");
 	chmod(db, 0640);
 	snprintf(p, sizeof(p), "%s/link.db", dir);
 	if (symlink(db, p) == 0) {
-		struct ak_verify_req req = { "alice", keys[K_GOOD], strlen(keys[K_GOOD]), NULL, NULL, 0 };
+		struct ak_verify_req req = {"alice", keys[K_GOOD], strlen(keys[K_GOOD]),
+		                            NULL,    NULL,         0};
 		struct ak_verify_res res;
 		struct ak_error e;
-		is_int(ak_verify_path(p, geteuid(), &req, &res, &e), AK_UNAVAILABLE, "symlinked store refused");
+		is_int(ak_verify_path(p, geteuid(), &req, &res, &e), AK_UNAVAILABLE,
+		       "symlinked store refused");
 		ok(strstr(e.msg, "symbolic link") != NULL, "error names the symlink");
 	}
 	snprintf(p, sizeof(p), "%s/empty.db", dir);
@@ -376,17 +401,21 @@ static void test_untrusted(char keys[K_N][AK_KEY_MAX + 1])
 	{
 		struct ak_store *st = NULL;
 		struct ak_error e;
-		ok(ak_store_open(&st, p, geteuid(), &e) != 0 && st == NULL, "empty file is not a store");
+		ok(ak_store_open(&st, p, geteuid(), &e) != 0 && st == NULL,
+		   "empty file is not a store");
 		snprintf(p, sizeof(p), "%s/missing.db", dir);
-		ok(ak_store_open(&st, p, geteuid(), &e) != 0 && e.code == AK_E_IO, "missing store reported");
-		ok(ak_store_open(&st, dir, geteuid(), &e) != 0 && e.code == AK_E_UNTRUSTED, "directory refused");
+		ok(ak_store_open(&st, p, geteuid(), &e) != 0 && e.code == AK_E_IO,
+		   "missing store reported");
+		ok(ak_store_open(&st, dir, geteuid(), &e) != 0 && e.code == AK_E_UNTRUSTED,
+		   "directory refused");
 	}
 	{
 		struct ak_store *st = NULL;
 		struct ak_error e;
 		ok(ak_store_init(db, "ak", (gid_t)-1, "tester", &e) != 0 && e.code == AK_E_EXISTS,
 		   "init refuses to overwrite a store");
-		ok(ak_store_open(&st, db, geteuid(), &e) == 0, "store still opens after the refused init");
+		ok(ak_store_open(&st, db, geteuid(), &e) == 0,
+		   "store still opens after the refused init");
 		ak_store_close(st);
 	}
 }
@@ -408,10 +437,13 @@ static void test_store_reads(void)
 		ok(0, "store opens: %s", e.msg);
 		return;
 	}
-	ok(ak_store_each_key(st, count_key, &n, &e) == AK_OK && n == K_N, "each_key sees every key");
-	ok(ak_store_user_keys(st, "alice", count_key, &m, &e) == AK_OK && m == K_N, "user index lists every key");
+	ok(ak_store_each_key(st, count_key, &n, &e) == AK_OK && n == K_N,
+	   "each_key sees every key");
+	ok(ak_store_user_keys(st, "alice", count_key, &m, &e) == AK_OK && m == K_N,
+	   "user index lists every key");
 	m = 0;
-	ok(ak_store_user_keys(st, "bob", count_key, &m, &e) == AK_OK && m == 0, "user without keys");
+	ok(ak_store_user_keys(st, "bob", count_key, &m, &e) == AK_OK && m == 0,
+	   "user without keys");
 	is_int(ak_store_meta(st)->audit_seq, 1 + K_N, "one audit entry per change");
 	is_int(ak_store_meta(st)->generation, 2, "generation counts commits");
 	is_int(ak_store_audit_verify(st, &e), AK_OK, "audit chain verifies");
@@ -428,7 +460,7 @@ static void test_audit_tamper(void)
 	struct ak_error e;
 	struct ak_audit a;
 	GDBM_FILE g;
-	datum k = { (char *)"a:2", 3 }, v;
+	datum k = {(char *)"a:2", 3}, v;
 	uint8_t buf[AK_REC_MAX];
 	size_t len;
 
@@ -442,7 +474,7 @@ static void test_audit_tamper(void)
 	if (v.dptr && ak_audit_decode(&a, (uint8_t *)v.dptr, (size_t)v.dsize) == 0) {
 		strcpy(a.actor, "mallory");
 		if (ak_audit_encode(buf, sizeof(buf), &len, &a) == 0) {
-			datum nv = { (char *)buf, (int)len };
+			datum nv = {(char *)buf, (int)len};
 			gdbm_store(g, k, nv, GDBM_REPLACE);
 		}
 	}
@@ -468,9 +500,10 @@ static void test_state_changes(void)
 	k.expires_ms = 0;
 	ok(ak_key_revoke(&k, 1000, "a", "first") == 1, "revoke changes an active key");
 	ok(ak_key_revoke(&k, 2000, "b", "second") == 0 && k.revoked_ms == 1000 &&
-		   strcmp(k.revoked_reason, "first") == 0 && strcmp(k.revoked_by, "a") == 0,
+	           strcmp(k.revoked_reason, "first") == 0 && strcmp(k.revoked_by, "a") == 0,
 	   "revoking again keeps the first time, reason and actor");
-	ok(ak_key_enable(&k) == -1 && k.state == AK_STATE_REVOKED, "a revoked key cannot be enabled");
+	ok(ak_key_enable(&k) == -1 && k.state == AK_STATE_REVOKED,
+	   "a revoked key cannot be enabled");
 	ok(ak_key_disable(&k, 3000, "a", NULL) == -1, "a revoked key cannot be disabled");
 	fill_key(&k);
 	k.state = AK_STATE_ACTIVE;
