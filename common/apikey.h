@@ -292,6 +292,8 @@ enum ak_result ak_verify_path(const char *path, uid_t trusted_uid, const struct 
 enum ak_result ak_recheck_path(const char *path, uid_t trusted_uid, const char *id,
                                const struct ak_verify_req *req, struct ak_verify_res *res,
                                struct ak_error *e) AK_WARN_UNUSED;
+/* Closes the cached store handle (a SASL plugin's free hook, tests). */
+void ak_verify_cache_clear(void);
 /* 1 when the bytes look like a key of some prefix ("x_..._..." of the
  * right length) so front ends can tell a key from a password cheaply. */
 int ak_looks_like_key(const char *s, size_t len);

@@ -1,5 +1,9 @@
 /* Verification: the one function every front end calls. */
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -65,53 +69,134 @@ out:
 	return res->result;
 }
 
+/*
+ * One open store per process, revalidated before every use: lstat(2) on
+ * the path must show the same device, inode, size, mtime and ctime as the
+ * descriptor we hold, in the same process (not a forked child). keyadm
+ * replaces the store by rename, so a write always changes the inode (ours
+ * stays allocated while we hold it, so it cannot be reused), and a chmod
+ * or an in-place edit changes ctime: either way the next call reopens and
+ * re-runs every trust check. Revocation stays immediate; the open cost
+ * (GDBM reads its directory) is paid once per store version instead of
+ * once per login. The mutex serialises threads (GDBM handles are not
+ * thread-safe); a verification holds it for a few microseconds.
+ */
+static struct {
+	pthread_mutex_t mu;
+	struct ak_store *st;
+	struct stat sb;
+	pid_t pid;
+	uid_t trusted_uid;
+	char path[4096];
+} cache = {PTHREAD_MUTEX_INITIALIZER, NULL, {0}, 0, 0, ""};
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static void cache_drop(void)
+{
+	/* In a forked child the handle is the parent's: forget, do not close
+	 * (closing would only free memory the child does not share anyway). */
+	if (cache.st != NULL && cache.pid == getpid())
+		ak_store_close(cache.st);
+	cache.st = NULL;
+	cache.path[0] = '\0';
+}
+
+/* The store for path, from the cache when it is still the same file;
+ * called with cache.mu held. */
+static struct ak_store *cache_store(const char *path, uid_t trusted_uid, struct ak_error *e)
+{
+	struct stat now;
+
+	if (cache.st != NULL && cache.pid == getpid() && cache.trusted_uid == trusted_uid &&
+	    strcmp(cache.path, path) == 0 && lstat(path, &now) == 0 && same_file(&now, &cache.sb))
+		return cache.st;
+	cache_drop();
+	if (strlen(path) >= sizeof(cache.path) ||
+	    ak_store_open(&cache.st, path, trusted_uid, e) != 0)
+		return NULL;
+	/* MUST describe the descriptor we read, not whatever the path is now */
+	if (fstat(gdbm_fdesc(cache.st->db), &cache.sb) != 0) {
+		cache_drop();
+		ak_err_set(e, AK_E_IO, "%s: cannot stat the open store", path);
+		return NULL;
+	}
+	cache.pid = getpid();
+	cache.trusted_uid = trusted_uid;
+	snprintf(cache.path, sizeof(cache.path), "%s", path);
+	return cache.st;
+}
+
 enum ak_result ak_verify_path(const char *path, uid_t trusted_uid, const struct ak_verify_req *req,
                               struct ak_verify_res *res, struct ak_error *e)
 {
-	struct ak_store *st = NULL;
-	enum ak_result r;
+	struct ak_store *st;
+	enum ak_result r = AK_UNAVAILABLE;
 
 	if (res == NULL)
 		return AK_UNAVAILABLE;
 	memset(res, 0, sizeof(*res));
 	res->result = AK_UNAVAILABLE;
-	if (ak_store_open(&st, path, trusted_uid, e) != 0)
+	if (path == NULL)
 		return AK_UNAVAILABLE;
-	r = ak_verify(st, req, res);
-	if (r == AK_UNAVAILABLE)
-		ak_err_set(e, AK_E_CORRUPT, "%s: key record unreadable", path);
-	ak_store_close(st);
+	pthread_mutex_lock(&cache.mu);
+	if ((st = cache_store(path, trusted_uid, e)) != NULL) {
+		r = ak_verify(st, req, res);
+		if (r == AK_UNAVAILABLE) {
+			ak_err_set(e, AK_E_CORRUPT, "%s: key record unreadable", path);
+			cache_drop();
+		}
+	}
+	pthread_mutex_unlock(&cache.mu);
 	return r;
+}
+
+static enum ak_result recheck(const struct ak_store *st, const char *id,
+                              const struct ak_verify_req *req, struct ak_verify_res *res,
+                              struct ak_error *e)
+{
+	struct ak_key k;
+	int rc = ak_store_get_key(st, &k, id, e);
+
+	if (rc != AK_OK)
+		return rc == AK_E_NOENT ? AK_NOT_FOUND : AK_UNAVAILABLE;
+	res_from_key(res, &k);
+	if (strcmp(k.owner, req->user) != 0)
+		return AK_WRONG_USER;
+	return ak_key_policy(&k, req, req->now_ms ? req->now_ms : ak_now_ms());
 }
 
 enum ak_result ak_recheck_path(const char *path, uid_t trusted_uid, const char *id,
                                const struct ak_verify_req *req, struct ak_verify_res *res,
                                struct ak_error *e)
 {
-	struct ak_store *st = NULL;
-	struct ak_key k;
-	int rc;
+	struct ak_store *st;
 
 	if (res == NULL)
 		return AK_UNAVAILABLE;
 	memset(res, 0, sizeof(*res));
 	res->result = AK_UNAVAILABLE;
-	if (req == NULL || req->user == NULL || !ak_id_valid(id))
+	if (path == NULL || req == NULL || req->user == NULL || !ak_id_valid(id))
 		return res->result = AK_MALFORMED;
 	memcpy(res->id, id, AK_ID_LEN);
-	if (ak_store_open(&st, path, trusted_uid, e) != 0)
-		return AK_UNAVAILABLE;
-	rc = ak_store_get_key(st, &k, id, e);
-	if (rc == AK_OK) {
-		res_from_key(res, &k);
-		if (strcmp(k.owner, req->user) != 0)
-			res->result = AK_WRONG_USER;
-		else
-			res->result =
-			        ak_key_policy(&k, req, req->now_ms ? req->now_ms : ak_now_ms());
-	} else {
-		res->result = rc == AK_E_NOENT ? AK_NOT_FOUND : AK_UNAVAILABLE;
+	pthread_mutex_lock(&cache.mu);
+	if ((st = cache_store(path, trusted_uid, e)) != NULL) {
+		res->result = recheck(st, id, req, res, e);
+		if (res->result == AK_UNAVAILABLE)
+			cache_drop();
 	}
-	ak_store_close(st);
+	pthread_mutex_unlock(&cache.mu);
 	return res->result;
+}
+
+void ak_verify_cache_clear(void)
+{
+	pthread_mutex_lock(&cache.mu);
+	cache_drop();
+	pthread_mutex_unlock(&cache.mu);
 }

@@ -376,6 +376,31 @@ static void test_verify_order(char keys[K_N][AK_KEY_MAX + 1])
 	       "unknown source, restricted key");
 }
 
+/* The cached handle must never hide a write: revoke in this process,
+ * through the same write path keyadm uses, and verify again at once. */
+static void test_revoke_seen(char keys[K_N][AK_KEY_MAX + 1])
+{
+	char id[AK_ID_LEN + 1];
+	struct ak_error e;
+	struct ak_txn *t = NULL;
+	struct ak_key k;
+
+	is_int(try_key("alice", keys[K_GOOD], "sshd", NULL), AK_VALID,
+	       "valid before the revocation");
+	memcpy(id, keys[K_GOOD] + 3, AK_ID_LEN);
+	id[AK_ID_LEN] = '\0';
+	if (ak_txn_begin(&t, db, geteuid(), "tester", &e) != 0 ||
+	    ak_store_get_key(ak_txn_store(t), &k, id, &e) != AK_OK ||
+	    ak_key_revoke(&k, ak_txn_now(t), "tester", "test") != 1 ||
+	    ak_txn_put_key(t, &k, &e) != 0 ||
+	    ak_txn_audit(t, "revoke", id, "alice", "test", &e) != 0 || ak_txn_commit(t, &e) != 0) {
+		ok(0, "revoke committed: %s", e.msg);
+		return;
+	}
+	is_int(try_key("alice", keys[K_GOOD], "sshd", NULL), AK_REVOKED,
+	       "the very next verification in the same process is REVOKED");
+}
+
 static void test_untrusted(char keys[K_N][AK_KEY_MAX + 1])
 {
 	char p[600];
@@ -534,6 +559,7 @@ int main(void)
 	ok(make_store(keys) == 0, "store created with one key per case");
 	test_verify_order(keys);
 	test_store_reads();
+	test_revoke_seen(keys);
 	test_untrusted(keys);
 	test_audit_tamper();
 	test_state_changes();
