@@ -68,12 +68,24 @@ int ak_prefix_valid(const char *prefix)
 	return 1;
 }
 
+/* Uniform base62 characters from one randombytes_buf call per batch:
+ * bytes >= 248 (4 * 62) are rejected so that byte % 62 stays uniform.
+ * One getrandom(2) per key instead of one per character. */
 static void b62_random(char *out, size_t n)
 {
-	size_t i;
+	unsigned char pool[96];
+	size_t i = 0, j = sizeof(pool);
 
-	for (i = 0; i < n; i++)
-		out[i] = b62[randombytes_uniform(62)];
+	while (i < n) {
+		if (j == sizeof(pool)) {
+			randombytes_buf(pool, sizeof(pool));
+			j = 0;
+		}
+		if (pool[j] < 248)
+			out[i++] = b62[pool[j] % 62];
+		j++;
+	}
+	sodium_memzero(pool, sizeof(pool));
 }
 
 void ak_id_generate(char *id_out)

@@ -154,6 +154,15 @@ fail:
 	return -1;
 }
 
+/* A batch of thousands of changes touches many buckets: let GDBM's bucket
+ * cache grow with the file instead of writing buckets back all the time. */
+static void writer_tune(GDBM_FILE db)
+{
+	int on = 1;
+
+	(void)gdbm_setopt(db, GDBM_SETCACHEAUTO, &on, sizeof(on));
+}
+
 int ak_txn_begin(struct ak_txn **out, const char *path, uid_t trusted_uid, const char *actor,
                  struct ak_error *e)
 {
@@ -181,8 +190,9 @@ int ak_txn_begin(struct ak_txn **out, const char *path, uid_t trusted_uid, const
 	remove_stale_copies(path);
 	if ((fd = make_copy(t, trusted_uid, e)) < 0)
 		goto fail;
-	if (ak_store_attach(&t->st, fd, t->tmp, GDBM_WRITER, e) != 0)
+	if (ak_store_attach(&t->st, fd, t->tmp, GDBM_WRITER | GDBM_NOMMAP, e) != 0)
 		goto fail;
+	writer_tune(t->st.db);
 	t->now = ak_now_ms();
 	*out = t;
 	return 0;
