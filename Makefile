@@ -48,6 +48,7 @@ keyadm/keyadm: $(KEYADM_SRC) $(wildcard keyadm/*.h) $(CORE_LIB)
 -include pam_apikey/module.mk
 -include sasl_apikey/module.mk
 -include tests/module.mk
+-include fuzz/module.mk
 
 # ---- packages (Debian 12). A policy-rc.d keeps installed daemons stopped:
 # the tests start their own instances on loopback.
