@@ -49,6 +49,7 @@ keyadm/keyadm: $(KEYADM_SRC) $(wildcard keyadm/*.h) $(CORE_LIB)
 -include sasl_apikey/module.mk
 -include tests/module.mk
 -include fuzz/module.mk
+-include bench/module.mk
 
 # ---- packages (Debian 12). A policy-rc.d keeps installed daemons stopped:
 # the tests start their own instances on loopback.

@@ -1,0 +1,154 @@
+/* Revocation under load: two processes authenticate in a loop through the
+ * real libpam (pam_apikey) while the parent revokes one key with keyadm.
+ * Each worker alternates the victim key and its own other key and records
+ * every attempt with its start and end time. Reports, after the run:
+ *   revoke_ms              how long keyadm revoke took
+ *   first_reject_us        from keyadm's return to the end of the first
+ *                          attempt that started after it (and failed)
+ *   late_accepts           victim attempts that started after keyadm
+ *                          returned and still succeeded (must be 0)
+ *   other_failures         failed attempts of the other keys (must be 0)
+ *   attempts               total attempts
+ * Usage: revoke_load CONFDIR SERVICE KEYADM DB VICTIM_ID USER1 KEYFILE1 USER2 KEYFILE2 VUSER
+ * VKEYFILE */
+#include <security/pam_appl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct attempt {
+	double start, end;
+	int victim, ok;
+};
+
+static const char *pw;
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	int i;
+
+	(void)msg;
+	(void)data;
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (i = 0; i < n; i++)
+		r[i].resp = strdup(pw);
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+static int auth(const char *confdir, const char *service, const char *user, const char *key)
+{
+	struct pam_conv c = {conv, NULL};
+	pam_handle_t *ph = NULL;
+	int rc;
+
+	pw = key;
+	if (pam_start_confdir(service, user, &c, confdir, &ph) != PAM_SUCCESS)
+		return 0;
+	rc = pam_authenticate(ph, 0);
+	if (rc == PAM_SUCCESS)
+		rc = pam_acct_mgmt(ph, 0);
+	pam_end(ph, rc);
+	return rc == PAM_SUCCESS;
+}
+
+static void readkey(char *buf, size_t n, const char *file)
+{
+	FILE *f = fopen(file, "r");
+
+	buf[0] = '\0';
+	if (f == NULL || fgets(buf, (int)n, f) == NULL)
+		exit(2);
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Worker: alternate victim and own key until SIGTERM; write attempts to fd. */
+static void worker(int fd, char **argv, const char *user, const char *keyfile)
+{
+	char key[128], vkey[128];
+	struct attempt a;
+
+	readkey(key, sizeof(key), keyfile);
+	readkey(vkey, sizeof(vkey), argv[11]);
+	signal(SIGTERM, on_term);
+	while (!stop) {
+		for (a.victim = 0; a.victim < 2; a.victim++) {
+			a.start = now_us();
+			a.ok = a.victim ? auth(argv[1], argv[2], argv[10], vkey)
+			                : auth(argv[1], argv[2], user, key);
+			a.end = now_us();
+			if (write(fd, &a, sizeof(a)) != (ssize_t)sizeof(a))
+				_exit(1);
+		}
+	}
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	int fds[2], i;
+	pid_t kids[2];
+	struct attempt a;
+	char cmd[4096];
+	double t0, ret, first = 0;
+	long late = 0, other_fail = 0, n = 0;
+
+	if (argc != 12 || pipe(fds) != 0)
+		return 2;
+	for (i = 0; i < 2; i++) {
+		if ((kids[i] = fork()) == 0) {
+			close(fds[0]);
+			worker(fds[1], argv, argv[6 + 2 * i], argv[7 + 2 * i]);
+		}
+	}
+	close(fds[1]);
+	usleep(500000);
+	snprintf(cmd, sizeof(cmd), "'%s' --db '%s' revoke '%s' --reason bench >/dev/null", argv[3],
+	         argv[4], argv[5]);
+	t0 = now_us();
+	if (system(cmd) != 0)
+		return 1;
+	ret = now_us();
+	usleep(500000);
+	for (i = 0; i < 2; i++)
+		kill(kids[i], SIGTERM);
+	while (read(fds[0], &a, sizeof(a)) == (ssize_t)sizeof(a)) {
+		n++;
+		if (!a.victim && !a.ok)
+			other_fail++;
+		if (a.victim && a.start > ret) {
+			if (a.ok)
+				late++;
+			else if (first == 0 || a.end < first)
+				first = a.end;
+		}
+	}
+	for (i = 0; i < 2; i++)
+		waitpid(kids[i], NULL, 0);
+	printf("%.2f %.0f %ld %ld %ld\n", (ret - t0) / 1000, first ? first - ret : -1, late,
+	       other_fail, n);
+	return late || other_fail;
+}
