@@ -298,4 +298,23 @@ void ak_verify_cache_clear(void);
  * right length) so front ends can tell a key from a password cheaply. */
 int ak_looks_like_key(const char *s, size_t len);
 
+/* ---- usage events (events.c): beside the store, never in it ---- */
+struct ak_event {
+	int64_t time_ms;
+	enum ak_result result;
+	char id[AK_ID_LEN + 1]; /* "" when the key did not parse */
+	char user[AK_USER_MAX + 1];
+	char service[AK_SERVICE_LEN + 1];
+	char source[64 + 1];
+};
+/* The default events file of a store: keys.db -> keys.events. */
+int ak_events_path(char *out, size_t cap, const char *db) AK_WARN_UNUSED;
+/* Appends one line with one write(2) to an existing events file; the
+ * caller decides what a failure means (never the authentication result). */
+int ak_event_append(const char *path, const struct ak_verify_req *req,
+                    const struct ak_verify_res *res, struct ak_error *e) AK_WARN_UNUSED;
+/* Calls fn for every well-formed line; *bad counts the others. */
+int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *), void *ctx,
+                   size_t *bad, struct ak_error *e) AK_WARN_UNUSED;
+
 #endif

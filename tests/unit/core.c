@@ -541,6 +541,59 @@ static void test_state_changes(void)
 	is_str(ak_key_state_at(&k, 1), "active", "state before expiry is active");
 }
 
+static int collect_event(const struct ak_event *ev, void *ctx)
+{
+	struct ak_event *all = ctx;
+	int i;
+
+	for (i = 0; i < 3 && all[i].time_ms != 0; i++)
+		;
+	if (i < 3)
+		all[i] = *ev;
+	return 0;
+}
+
+static void test_events(void)
+{
+	char path[600];
+	struct ak_verify_req req = {"alice", NULL, 0, "sshd", "192.0.2.1", 1700000000000};
+	struct ak_verify_req hostile = {"ev\til\nuser\xff", NULL, 0, "s s", "", 1700000000001};
+	struct ak_verify_res res = {AK_REVOKED, "AAAAAAAAAAAA", "alice", 0};
+	static const char junk[] = "garbage\tline\n1\tNOPE\t-\t-\t-\t-\n";
+	struct ak_event all[3];
+	struct ak_error e;
+	size_t bad = 0;
+	int fd;
+
+	ok(ak_events_path(path, sizeof(path), "/var/lib/apikey/keys.db") == 0 &&
+	           strcmp(path, "/var/lib/apikey/keys.events") == 0,
+	   "events file beside the store");
+	snprintf(path, sizeof(path), "%s/keys.events", dir);
+	ok(ak_event_append(path, &req, &res, &e) != 0,
+	   "a missing events file is an error, not created");
+	fd = open(path, O_CREAT | O_WRONLY, 0660);
+	close(fd);
+	ok(ak_event_append(path, &req, &res, &e) == 0, "event appended");
+	res.result = AK_MALFORMED;
+	res.id[0] = '\0';
+	ok(ak_event_append(path, &hostile, &res, &e) == 0, "event with hostile fields appended");
+	fd = open(path, O_WRONLY | O_APPEND);
+	if (write(fd, junk, strlen(junk)) != (ssize_t)strlen(junk))
+		printf("# short write\n");
+	close(fd);
+	memset(all, 0, sizeof(all));
+	ok(ak_events_each(path, collect_event, all, &bad, &e) == AK_OK, "events read back");
+	ok(all[0].result == AK_REVOKED && strcmp(all[0].id, "AAAAAAAAAAAA") == 0 &&
+	           strcmp(all[0].user, "alice") == 0 && strcmp(all[0].source, "192.0.2.1") == 0,
+	   "fields survive the round trip");
+	ok(all[1].result == AK_MALFORMED && strcmp(all[1].user, "ev?il?user?") == 0 &&
+	           strcmp(all[1].service, "s?s") == 0 && strcmp(all[1].source, "-") == 0 &&
+	           all[1].id[0] == '\0',
+	   "tabs, newlines and non-ASCII bytes cannot split or forge fields");
+	is_int(bad, 2, "malformed lines are counted, not trusted");
+	ok(all[2].time_ms == 0, "no third event");
+}
+
 int main(void)
 {
 	char keys[K_N][AK_KEY_MAX + 1];
@@ -563,6 +616,7 @@ int main(void)
 	test_untrusted(keys);
 	test_audit_tamper();
 	test_state_changes();
+	test_events();
 	sodium_memzero(keys, sizeof(keys));
 	{
 		char cmd[600];

@@ -1,0 +1,166 @@
+/* Usage events: one line per authentication attempt that reached the
+ * store, appended with a single write(2) on an O_APPEND descriptor so that
+ * concurrent writers never tear lines. Beside the store, never in it:
+ * authentication never writes the store.
+ *
+ * Line: time_ms TAB result TAB id TAB user TAB service TAB source LF
+ * Fields are at most their maximum length; bytes outside printable ASCII
+ * (and TAB) become '?'; an empty field is "-". The file is writable by
+ * group apikey (services running as other users append to it), so the
+ * reader treats every line as untrusted input. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define SOURCE_MAX 64
+
+int ak_events_path(char *out, size_t cap, const char *db)
+{
+	size_t n;
+
+	if (out == NULL || db == NULL)
+		return -1;
+	n = strlen(db);
+	if (n > 3 && strcmp(db + n - 3, ".db") == 0)
+		n -= 3;
+	if (snprintf(out, cap, "%.*s.events", (int)n, db) >= (int)cap)
+		return -1;
+	return 0;
+}
+
+/* Appends field s (or "-") sanitised, at most max bytes, then sep. */
+static size_t put_field(char *p, const char *s, size_t max, char sep)
+{
+	size_t i, n = 0;
+
+	if (s == NULL || *s == '\0')
+		p[n++] = '-';
+	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+		p[n++] = (c > 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	p[n++] = sep;
+	return n;
+}
+
+int ak_event_append(const char *path, const struct ak_verify_req *req,
+                    const struct ak_verify_res *res, struct ak_error *e)
+{
+	char line[64 + 16 + AK_ID_LEN + AK_USER_MAX + AK_SERVICE_LEN + SOURCE_MAX + 8];
+	struct stat sb;
+	size_t n;
+	ssize_t w;
+	int fd;
+
+	if (path == NULL || req == NULL || res == NULL) {
+		ak_err_set(e, AK_E_INVAL, "no events file");
+		return -1;
+	}
+	n = (size_t)snprintf(line, 40, "%" PRId64 "\t", req->now_ms ? req->now_ms : ak_now_ms());
+	n += put_field(line + n, ak_result_name(res->result), 16, '\t');
+	n += put_field(line + n, res->id, AK_ID_LEN, '\t');
+	n += put_field(line + n, req->user, AK_USER_MAX, '\t');
+	n += put_field(line + n, req->service, AK_SERVICE_LEN, '\t');
+	n += put_field(line + n, req->source, SOURCE_MAX, '\n');
+	fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		ak_err_set(e, AK_E_IO, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		ak_err_set(e, AK_E_UNTRUSTED, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	w = write(fd, line, n);
+	close(fd);
+	if (w != (ssize_t)n) {
+		ak_err_set(e, AK_E_IO, "%s: short write", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Splits one line into its six fields; 0 when it is a well-formed event. */
+static int event_parse(struct ak_event *ev, char *line)
+{
+	char *f[6], *p = line, *end;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		f[i] = p;
+		p = strchr(p, i < 5 ? '\t' : '\0');
+		if (p == NULL)
+			return -1;
+		if (i < 5)
+			*p++ = '\0';
+	}
+	memset(ev, 0, sizeof(*ev));
+	errno = 0;
+	ev->time_ms = strtoll(f[0], &end, 10);
+	if (errno != 0 || *end != '\0' || end == f[0] || ev->time_ms <= 0)
+		return -1;
+	for (i = AK_VALID; i <= AK_UNAVAILABLE; i++)
+		if (strcmp(f[1], ak_result_name((enum ak_result)i)) == 0)
+			break;
+	if (i > AK_UNAVAILABLE)
+		return -1;
+	ev->result = (enum ak_result)i;
+	if ((strcmp(f[2], "-") != 0 && !ak_id_valid(f[2])) ||
+	    ak_strlcpy(ev->user, f[3], sizeof(ev->user)) != 0 ||
+	    ak_strlcpy(ev->service, f[4], sizeof(ev->service)) != 0 ||
+	    ak_strlcpy(ev->source, f[5], sizeof(ev->source)) != 0)
+		return -1;
+	if (strcmp(f[2], "-") != 0)
+		memcpy(ev->id, f[2], AK_ID_LEN + 1);
+	return 0;
+}
+
+int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *), void *ctx,
+                   size_t *bad, struct ak_error *e)
+{
+	char line[1024];
+	struct ak_event ev;
+	FILE *f;
+	int fd;
+
+	if (bad != NULL)
+		*bad = 0;
+	if (path == NULL || fn == NULL)
+		return AK_E_INVAL;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || (f = fdopen(fd, "r")) == NULL) {
+		ak_err_set(e, errno == ENOENT ? AK_E_NOENT : AK_E_IO, "%s: %s", path,
+		           strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return errno == ENOENT ? AK_E_NOENT : AK_E_IO;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t n = strlen(line);
+		if (n == 0 || line[n - 1] != '\n') { /* over-long or unterminated */
+			if (bad != NULL)
+				(*bad)++;
+			while (n > 0 && line[n - 1] != '\n' && fgets(line, sizeof(line), f) != NULL)
+				n = strlen(line);
+			continue;
+		}
+		line[n - 1] = '\0';
+		if (event_parse(&ev, line) != 0) {
+			if (bad != NULL)
+				(*bad)++;
+			continue;
+		}
+		if (fn(&ev, ctx) != 0)
+			break;
+	}
+	fclose(f);
+	return AK_OK;
+}
