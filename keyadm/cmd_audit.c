@@ -1,0 +1,183 @@
+/* keyadm audit and check: the admin trail and the store's health. Neither
+ * prints a hash: the chain is verified, not shown. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keyadm.h"
+
+struct ka_audit_run {
+	const struct ka_ctx *c;
+	int64_t since;
+	size_t shown;
+};
+
+static void audit_json(const struct ak_audit *a, size_t nth)
+{
+	printf("%s{\"seq\":%" PRIu64 ",\"time\":%" PRId64 ",\"actor\":", nth ? ",\n" : "\n", a->seq,
+	       a->time_ms);
+	ka_json_str(stdout, a->actor);
+	fputs(",\"action\":", stdout);
+	ka_json_str(stdout, a->action);
+	printf(",\"id\":%s%s%s,\"owner\":", a->id[0] ? "\"" : "", a->id[0] ? a->id : "null",
+	       a->id[0] ? "\"" : "");
+	if (a->owner[0])
+		ka_json_str(stdout, a->owner);
+	else
+		fputs("null", stdout);
+	fputs(",\"reason\":", stdout);
+	if (a->reason[0])
+		ka_json_str(stdout, a->reason);
+	else
+		fputs("null", stdout);
+	fputc('}', stdout);
+}
+
+static int audit_one(const struct ak_audit *a, void *vr)
+{
+	struct ka_audit_run *r = vr;
+	const struct ka_opts *o = r->c->o;
+	char t[40];
+
+	if ((o->user && strcmp(a->owner, o->user) != 0) || (o->key && strcmp(a->id, o->key) != 0) ||
+	    a->time_ms < r->since)
+		return 0;
+	if (o->json) {
+		audit_json(a, r->shown++);
+		return 0;
+	}
+	if (r->shown++ == 0)
+		printf("%-23s  %-8s  %-12s  %-12s  %s\n", "TIME", "ACTION", "KEY", "OWNER",
+		       "ACTOR");
+	ak_format_time(t, sizeof(t), a->time_ms);
+	printf("%-23s  %-8s  %-12s  %-12s  %s%s%s\n", t, a->action, a->id[0] ? a->id : "-",
+	       a->owner[0] ? a->owner : "-", a->actor, a->reason[0] ? "  reason: " : "", a->reason);
+	return 0;
+}
+
+/* --since: a duration means that long ago, a date means that date. */
+static int64_t since_ms(const struct ka_ctx *c, const char *s)
+{
+	int64_t d;
+
+	if (ak_parse_duration(&d, s) == 0)
+		return c->now - d;
+	if (ak_parse_when(&d, s, c->now) != 0)
+		ka_usage("invalid --since (a duration like 7d or a date like 2027-01-31)");
+	return d;
+}
+
+static int audit_verify(const struct ka_ctx *c, struct ak_store *st)
+{
+	struct ak_error e = {AK_OK, ""};
+	uint64_t n = ak_store_meta(st)->audit_seq;
+
+	if (c->o->user || c->o->key || c->o->since)
+		ka_usage("audit --verify takes no filter");
+	if (ak_store_audit_verify(st, &e) != AK_OK) {
+		ak_store_close(st);
+		ka_die(KA_EXIT_FAIL, "audit trail broken: %s", e.msg);
+	}
+	ak_store_close(st);
+	printf("audit trail intact: %" PRIu64 " entries\n", n);
+	ka_flush(stdout);
+	return KA_EXIT_OK;
+}
+
+int ka_cmd_audit(const struct ka_ctx *c)
+{
+	struct ak_error e = {AK_OK, ""};
+	struct ka_audit_run r = {c, INT64_MIN, 0};
+	struct ak_store *st;
+	int rc;
+
+	if (c->o->user)
+		ka_check_user(c->o->user);
+	if (c->o->key)
+		ka_check_id(c->o->key);
+	if (c->o->since)
+		r.since = since_ms(c, c->o->since);
+	st = ka_store_open(c);
+	if (c->o->verify)
+		return audit_verify(c, st);
+	if (c->o->json)
+		fputc('[', stdout);
+	rc = ak_store_each_audit(st, audit_one, &r, &e);
+	ak_store_close(st);
+	if (rc != AK_OK)
+		ka_die(KA_EXIT_FAIL, "%s", e.msg);
+	if (c->o->json)
+		fputs("\n]\n", stdout);
+	ka_flush(stdout);
+	return KA_EXIT_OK;
+}
+
+/* One file beside the store: owned by root, not writable by group or
+ * others, and (the store) not readable by others. */
+static int check_file(const char *path, int want_private)
+{
+	struct stat sb;
+	int bad = 0;
+
+	if (lstat(path, &sb) != 0) {
+		printf("problem: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+		printf("problem: %s: not a regular file\n", path);
+		return 1;
+	}
+	if (sb.st_uid != 0 && sb.st_uid != geteuid())
+		bad = printf("problem: %s: owned by uid %u, not root\n", path, (unsigned)sb.st_uid);
+	if (sb.st_mode & (S_IWGRP | S_IWOTH))
+		bad = printf("problem: %s: writable by group or others (mode %04o)\n", path,
+		             (unsigned)(sb.st_mode & 07777));
+	if (want_private && (sb.st_mode & S_IROTH))
+		bad = printf("problem: %s: readable by others (mode %04o)\n", path,
+		             (unsigned)(sb.st_mode & 07777));
+	return bad != 0;
+}
+
+static int check_dir(const char *db)
+{
+	char dir[4096];
+	const char *slash = strrchr(db, '/');
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - db + (slash == db)), db);
+	return check_file(dir, 0);
+}
+
+int ka_cmd_check(const struct ka_ctx *c)
+{
+	struct ak_error e = {AK_OK, ""};
+	struct ak_store *st = NULL;
+	char lock[4096 + 8];
+	int problems = 0;
+
+	problems += check_dir(c->db);
+	problems += check_file(c->db, 1);
+	snprintf(lock, sizeof(lock), "%s.lock", c->db);
+	if (access(lock, F_OK) == 0)
+		problems += check_file(lock, 0);
+	if (ak_store_open(&st, c->db, geteuid(), &e) != 0) {
+		printf("problem: %s\n", e.msg);
+		problems++;
+	} else if (ak_store_check(st, &e) != AK_OK) {
+		printf("problem: %s\n", e.msg);
+		problems++;
+	} else {
+		printf("ok: %s: generation %" PRIu64 ", %" PRIu64 " audit entries\n", c->db,
+		       ak_store_meta(st)->generation, ak_store_meta(st)->audit_seq);
+	}
+	ak_store_close(st);
+	ka_flush(stdout);
+	if (problems)
+		ka_die(KA_EXIT_FAIL, "%d problem%s found", problems, problems > 1 ? "s" : "");
+	return KA_EXIT_OK;
+}

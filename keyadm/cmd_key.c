@@ -1,0 +1,274 @@
+/* keyadm init, create, rotate, set: the commands that make or change keys.
+ * Everything is validated before the transaction begins. */
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "keyadm.h"
+
+/* The directory of the store: created 0750 when missing. */
+static void init_dir(const char *db, gid_t gid)
+{
+	char buf[4096], *dir;
+
+	if (snprintf(buf, sizeof(buf), "%s", db) >= (int)sizeof(buf))
+		ka_usage("store path too long");
+	dir = dirname(buf);
+	if (mkdir(dir, 0750) != 0) {
+		if (errno == EEXIST)
+			return;
+		ka_die(KA_EXIT_FAIL, "%s: cannot create the directory: %s", dir, strerror(errno));
+	}
+	if (gid != (gid_t)-1 && chown(dir, (uid_t)-1, gid) != 0)
+		ka_warn("%s: cannot give the directory to group apikey: %s", dir, strerror(errno));
+}
+
+int ka_cmd_init(const struct ka_ctx *c)
+{
+	struct ak_error e = {AK_OK, ""};
+	const char *prefix = c->o->prefix ? c->o->prefix : AK_DEFAULT_PREFIX;
+	const struct group *gr;
+	gid_t gid = (gid_t)-1;
+
+	if (!ak_prefix_valid(prefix))
+		ka_usage("invalid prefix (%d to %d of a-z 0-9, starting with a letter)",
+		         AK_PREFIX_MIN, AK_PREFIX_MAX);
+	if ((gr = getgrnam("apikey")) != NULL)
+		gid = gr->gr_gid;
+	init_dir(c->db, gid);
+	if (ak_store_init(c->db, prefix, gid, c->actor, &e) != 0)
+		ka_die(KA_EXIT_FAIL, "%s", e.msg);
+	fprintf(stderr, "keyadm: created the key store %s (prefix %s, mode 0640)\n", c->db, prefix);
+	if (gr == NULL)
+		fprintf(stderr,
+		        "keyadm: there is no group apikey: the store stays in your group; "
+		        "to let services read it: groupadd --system apikey && "
+		        "chgrp apikey %s %s.lock\n",
+		        c->db, c->db);
+	return KA_EXIT_OK;
+}
+
+/* The only place a key is ever printed: one write(2) of a buffer that is
+ * wiped right after, never through stdio's buffers. */
+static int print_key(const struct ka_ctx *c, const char *key, const struct ak_key *k)
+{
+	char line[AK_KEY_MAX + 256], t[32] = "null";
+	size_t len;
+	ssize_t n;
+
+	if (k->expires_ms != 0)
+		snprintf(t, sizeof(t), "%" PRId64, k->expires_ms);
+	if (c->o->json)
+		snprintf(line, sizeof(line),
+		         "{\"id\":\"%s\",\"key\":\"%s\",\"owner\":\"%s\",\"expiresAt\":%s}\n",
+		         k->id, key, k->owner, t);
+	else
+		snprintf(line, sizeof(line), "%s\n", key);
+	len = strlen(line);
+	do
+		n = write(STDOUT_FILENO, line, len);
+	while (n < 0 && errno == EINTR);
+	sodium_memzero(line, sizeof(line));
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static void report_new(const struct ka_ctx *c, char *key, const struct ak_key *k)
+{
+	char t[40];
+	int rc = print_key(c, key, k);
+
+	sodium_memzero(key, AK_KEY_MAX + 1);
+	if (rc != 0)
+		ka_die(KA_EXIT_FAIL, "key %s was made but could not be written out: revoke it",
+		       k->id);
+	ak_format_time(t, sizeof(t), k->expires_ms);
+	fprintf(stderr, "keyadm: key %s for %s, expires %s\n", k->id, k->owner,
+	        k->expires_ms ? t : "never");
+}
+
+/* --name, --expires, --service, --from checked into a scratch record. */
+static void parse_restrictions(const struct ka_ctx *c, struct ak_key *r)
+{
+	const struct ka_opts *o = c->o;
+
+	memset(r, 0, sizeof(*r));
+	if (o->name) {
+		ka_check_text("name", o->name, AK_NAME_MAX);
+		snprintf(r->name, sizeof(r->name), "%s", o->name);
+	}
+	if (o->expires)
+		r->expires_ms = ka_when(c, o->expires);
+	if (o->service && ak_services_parse(r, o->service) != 0)
+		ka_usage("invalid service list (comma-separated names of A-Z a-z 0-9 . _ -, at "
+		         "most %d of %d bytes)",
+		         AK_SERVICES_MAX, AK_SERVICE_LEN);
+	if (o->from && ak_sources_parse(r, o->from) != 0)
+		ka_usage("invalid source list (comma-separated IPv4 or IPv6 CIDRs, at most %d)",
+		         AK_SOURCES_MAX);
+}
+
+static void copy_restrictions(struct ak_key *k, const struct ak_key *r)
+{
+	memcpy(k->name, r->name, sizeof(k->name));
+	k->expires_ms = r->expires_ms;
+	k->n_services = r->n_services;
+	memcpy(k->services, r->services, sizeof(k->services));
+	k->n_sources = r->n_sources;
+	memcpy(k->sources, r->sources, sizeof(k->sources));
+}
+
+int ka_cmd_create(const struct ka_ctx *c)
+{
+	struct ak_error e = {AK_OK, ""};
+	struct ak_key r, k;
+	char key[AK_KEY_MAX + 1];
+	struct ak_txn *t;
+	const char *user = c->o->args[0];
+
+	ka_check_user(user);
+	parse_restrictions(c, &r);
+	t = ka_txn_begin(c);
+	if (ak_txn_new_key(t, &k, key, user, &e) != 0) {
+		sodium_memzero(key, sizeof(key));
+		ka_txn_fail(t, &e);
+	}
+	copy_restrictions(&k, &r);
+	if (ak_txn_put_key(t, &k, &e) != 0 ||
+	    ak_txn_audit(t, "create", k.id, user, NULL, &e) != 0) {
+		sodium_memzero(key, sizeof(key));
+		ka_txn_fail(t, &e);
+	}
+	ka_txn_commit(t); /* MUST come first: a printed key is a stored key */
+	report_new(c, key, &k);
+	return KA_EXIT_OK;
+}
+
+static void rotate_apply(struct ak_txn *t, struct ak_key *old, struct ak_key *nk, int64_t grace)
+{
+	char why[64];
+	int64_t now = ak_txn_now(t), until = now + grace;
+
+	nk->expires_ms = old->expires_ms;
+	memcpy(nk->name, old->name, sizeof(nk->name));
+	nk->n_services = old->n_services;
+	memcpy(nk->services, old->services, sizeof(nk->services));
+	nk->n_sources = old->n_sources;
+	memcpy(nk->sources, old->sources, sizeof(nk->sources));
+	memcpy(nk->rotated_from, old->id, sizeof(nk->rotated_from));
+	memcpy(old->rotated_to, nk->id, sizeof(old->rotated_to));
+	snprintf(why, sizeof(why), "rotated to %s", nk->id);
+	if (grace == 0)
+		(void)ak_key_revoke(old, now, ak_txn_actor(t), why);
+	else if (old->expires_ms == 0 || until < old->expires_ms)
+		old->expires_ms = until;
+}
+
+static void rotate_check(const struct ka_ctx *c, const struct ak_key *old)
+{
+	if (old->state == AK_STATE_REVOKED)
+		ka_die(KA_EXIT_FAIL, "key %s is revoked: create a new key instead", old->id);
+	if (old->state == AK_STATE_DISABLED)
+		ka_die(KA_EXIT_FAIL, "key %s is disabled: enable it first", old->id);
+	if (old->expires_ms != 0 && old->expires_ms <= c->now)
+		ka_die(KA_EXIT_FAIL, "key %s has expired: create a new key instead", old->id);
+}
+
+int ka_cmd_rotate(const struct ka_ctx *c)
+{
+	struct ak_error e = {AK_OK, ""};
+	struct ak_key old, nk;
+	char key[AK_KEY_MAX + 1], why[64];
+	int64_t grace = 0;
+	struct ak_txn *t;
+
+	ka_check_id(c->o->args[0]);
+	if (c->o->grace && ak_parse_duration(&grace, c->o->grace) != 0)
+		ka_usage("invalid grace period (a duration like 7d, 12h, 30m)");
+	t = ka_txn_begin(c);
+	if (ka_key_lookup(t, &old, c->o->args[0]) != 0)
+		ka_die(KA_EXIT_NOENT, "no key %s", c->o->args[0]);
+	rotate_check(c, &old);
+	if (ak_txn_new_key(t, &nk, key, old.owner, &e) != 0) {
+		sodium_memzero(key, sizeof(key));
+		ka_txn_fail(t, &e);
+	}
+	rotate_apply(t, &old, &nk, grace);
+	snprintf(why, sizeof(why), "rotated to %s", nk.id);
+	if (ak_txn_put_key(t, &nk, &e) != 0 || ak_txn_put_key(t, &old, &e) != 0 ||
+	    ak_txn_audit(t, "rotate", old.id, old.owner, why, &e) != 0 ||
+	    ak_txn_audit(t, "create", nk.id, nk.owner, "rotated from a previous key", &e) != 0) {
+		sodium_memzero(key, sizeof(key));
+		ka_txn_fail(t, &e);
+	}
+	ka_txn_commit(t);
+	report_new(c, key, &nk);
+	if (grace != 0)
+		fprintf(stderr, "keyadm: the old key %s stays valid until its grace ends\n",
+		        old.id);
+	return KA_EXIT_OK;
+}
+
+/* Applies the --set options present; "what" lists them for the audit. */
+static void set_apply(const struct ka_ctx *c, struct ak_key *k, const struct ak_key *r, char *what,
+                      size_t cap)
+{
+	const struct ka_opts *o = c->o;
+
+	what[0] = '\0';
+	if (o->name) {
+		memcpy(k->name, r->name, sizeof(k->name));
+		strncat(what, " name", cap - strlen(what) - 1);
+	}
+	if (o->expires || o->no_expiry) {
+		k->expires_ms = r->expires_ms;
+		strncat(what, " expiry", cap - strlen(what) - 1);
+	}
+	if (o->service || o->any_service) {
+		k->n_services = r->n_services;
+		memcpy(k->services, r->services, sizeof(k->services));
+		strncat(what, " services", cap - strlen(what) - 1);
+	}
+	if (o->from || o->any_source) {
+		k->n_sources = r->n_sources;
+		memcpy(k->sources, r->sources, sizeof(k->sources));
+		strncat(what, " sources", cap - strlen(what) - 1);
+	}
+}
+
+int ka_cmd_set(const struct ka_ctx *c)
+{
+	struct ak_error e = {AK_OK, ""};
+	const struct ka_opts *o = c->o;
+	struct ak_key r, k;
+	char what[64], why[80];
+	struct ak_txn *t;
+
+	ka_check_id(o->args[0]);
+	if (!o->name && !o->expires && !o->no_expiry && !o->service && !o->any_service &&
+	    !o->from && !o->any_source)
+		ka_usage("set: nothing to set (--name, --expires, --no-expiry, --service, "
+		         "--any-service, --from, --any-source)");
+	if ((o->expires && o->no_expiry) || (o->service && o->any_service) ||
+	    (o->from && o->any_source))
+		ka_usage("set: contradictory options");
+	parse_restrictions(c, &r);
+	t = ka_txn_begin(c);
+	if (ka_key_lookup(t, &k, o->args[0]) != 0)
+		ka_die(KA_EXIT_NOENT, "no key %s", o->args[0]);
+	if (k.state == AK_STATE_REVOKED)
+		ka_die(KA_EXIT_FAIL, "key %s is revoked: it cannot change", k.id);
+	set_apply(c, &k, &r, what, sizeof(what));
+	snprintf(why, sizeof(why), "changed:%s", what);
+	if (ak_txn_put_key(t, &k, &e) != 0 || ak_txn_audit(t, "set", k.id, k.owner, why, &e) != 0)
+		ka_txn_fail(t, &e);
+	ka_txn_commit(t);
+	fprintf(stderr, "keyadm: key %s %s\n", k.id, why);
+	return KA_EXIT_OK;
+}

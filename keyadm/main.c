@@ -1,0 +1,278 @@
+/* keyadm: option parsing and dispatch. Options may stand before the
+ * subcommand or after its arguments; unknown ones are usage errors. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "keyadm.h"
+
+enum {
+	KA_O_DB = 1u << 0,
+	KA_O_PREFIX = 1u << 1,
+	KA_O_NAME = 1u << 2,
+	KA_O_EXPIRES = 1u << 3,
+	KA_O_SERVICE = 1u << 4,
+	KA_O_FROM = 1u << 5,
+	KA_O_REASON = 1u << 6,
+	KA_O_USER = 1u << 7,
+	KA_O_KEY = 1u << 8,
+	KA_O_GRACE = 1u << 9,
+	KA_O_STATE = 1u << 10,
+	KA_O_SINCE = 1u << 11,
+	KA_O_JSON = 1u << 12,
+	KA_O_HELP = 1u << 13,
+	KA_O_VERSION = 1u << 14,
+	KA_O_NO_EXPIRY = 1u << 15,
+	KA_O_ANY_SERVICE = 1u << 16,
+	KA_O_ANY_SOURCE = 1u << 17,
+	KA_O_VERIFY = 1u << 18
+};
+#define KA_O_GLOBAL (KA_O_DB | KA_O_JSON | KA_O_HELP | KA_O_VERSION)
+
+struct ka_optdef {
+	const char *name;
+	unsigned bit;
+	size_t str_off; /* offset of the const char * field, or 0 for a flag */
+	size_t flag_off;
+};
+
+#define STR(f) offsetof(struct ka_opts, f), 0
+#define FLAG(f) 0, offsetof(struct ka_opts, f)
+
+static const struct ka_optdef optdefs[] = {
+        {"db", KA_O_DB, STR(db)},
+        {"prefix", KA_O_PREFIX, STR(prefix)},
+        {"name", KA_O_NAME, STR(name)},
+        {"expires", KA_O_EXPIRES, STR(expires)},
+        {"service", KA_O_SERVICE, STR(service)},
+        {"from", KA_O_FROM, STR(from)},
+        {"reason", KA_O_REASON, STR(reason)},
+        {"user", KA_O_USER, STR(user)},
+        {"key", KA_O_KEY, STR(key)},
+        {"grace", KA_O_GRACE, STR(grace)},
+        {"state", KA_O_STATE, STR(state)},
+        {"since", KA_O_SINCE, STR(since)},
+        {"json", KA_O_JSON, FLAG(json)},
+        {"help", KA_O_HELP, FLAG(help)},
+        {"version", KA_O_VERSION, FLAG(version)},
+        {"no-expiry", KA_O_NO_EXPIRY, FLAG(no_expiry)},
+        {"any-service", KA_O_ANY_SERVICE, FLAG(any_service)},
+        {"any-source", KA_O_ANY_SOURCE, FLAG(any_source)},
+        {"verify", KA_O_VERIFY, FLAG(verify)},
+};
+
+struct ka_cmddef {
+	const char *name;
+	int (*fn)(const struct ka_ctx *);
+	unsigned opts;
+	int min_args, max_args; /* -1: any number */
+	const char *usage;
+};
+
+static const struct ka_cmddef cmddefs[] = {
+        {"init", ka_cmd_init, KA_O_PREFIX, 0, 0, "init [--prefix P]"},
+        {"create", ka_cmd_create, KA_O_NAME | KA_O_EXPIRES | KA_O_SERVICE | KA_O_FROM, 1, 1,
+         "create USER [--name TEXT] [--expires WHEN] [--service LIST] [--from CIDRS]"},
+        {"list", ka_cmd_list, KA_O_STATE, 0, 1,
+         "list [USER] [--state active|disabled|revoked|expired]"},
+        {"show", ka_cmd_show, 0, 1, 1, "show ID"},
+        {"revoke", ka_cmd_revoke, KA_O_REASON | KA_O_USER | KA_O_KEY, 0, -1,
+         "revoke ID...|--user USER|--key FILE|- [--reason TEXT]"},
+        {"disable", ka_cmd_disable, KA_O_REASON | KA_O_USER, 0, -1,
+         "disable ID...|--user USER [--reason TEXT]"},
+        {"enable", ka_cmd_enable, KA_O_USER, 0, -1, "enable ID...|--user USER"},
+        {"rotate", ka_cmd_rotate, KA_O_GRACE, 1, 1, "rotate ID [--grace DURATION]"},
+        {"set", ka_cmd_set,
+         KA_O_NAME | KA_O_EXPIRES | KA_O_NO_EXPIRY | KA_O_SERVICE | KA_O_ANY_SERVICE | KA_O_FROM |
+                 KA_O_ANY_SOURCE,
+         1, 1,
+         "set ID [--name TEXT] [--expires WHEN|--no-expiry] [--service LIST|--any-service]\n"
+         "              [--from CIDRS|--any-source]"},
+        {"purge", ka_cmd_purge, 0, 1, -1, "purge ID..."},
+        {"verify", ka_cmd_verify, KA_O_SERVICE | KA_O_FROM, 1, 1,
+         "verify USER [--service NAME] [--from ADDR] < KEYFILE"},
+        {"audit", ka_cmd_audit, KA_O_USER | KA_O_KEY | KA_O_SINCE | KA_O_VERIFY, 0, 0,
+         "audit [--user USER] [--key ID] [--since WHEN] | audit --verify"},
+        {"check", ka_cmd_check, 0, 0, 0, "check"},
+};
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct ka_cmddef *cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < N_ELEMS(cmddefs); i++)
+		if (strcmp(cmddefs[i].name, name) == 0)
+			return &cmddefs[i];
+	return NULL;
+}
+
+void ka_usage_cmd(FILE *f, const char *cmd)
+{
+	const struct ka_cmddef *d = cmd_find(cmd);
+	size_t i;
+
+	if (d != NULL) {
+		fprintf(f, "usage: keyadm [--db PATH] [--json] %s\n", d->usage);
+		return;
+	}
+	fprintf(f, "usage: keyadm [--db PATH] [--json] COMMAND [ARGS]\n"
+	           "       keyadm --help | --version | help [COMMAND]\n\ncommands:\n");
+	for (i = 0; i < N_ELEMS(cmddefs); i++)
+		fprintf(f, "  %s\n", cmddefs[i].usage);
+	fprintf(f,
+	        "\nWHEN: a duration (90d, 12h, 30m, 45s, 2w) or a date (2027-01-31, "
+	        "2027-01-31T12:00:00Z).\nThe store: --db, else $APIKEY_DB, else %s.\n"
+	        "See keyadm(8).\n",
+	        AK_DEFAULT_DB);
+}
+
+/* Printable ASCII only: safe to repeat in an error message. */
+static int echo_safe(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || i >= 40)
+			return 0;
+	return 1;
+}
+
+static const struct ka_optdef *opt_find(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMS(optdefs); i++)
+		if (strlen(optdefs[i].name) == len && memcmp(optdefs[i].name, name, len) == 0)
+			return &optdefs[i];
+	return NULL;
+}
+
+/* One "--name[=value]" at argv[*i]; consumes the value's word if needed. */
+static void parse_long(struct ka_opts *o, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i] + 2, *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	const struct ka_optdef *d = opt_find(arg, len);
+	const char *val = eq ? eq + 1 : NULL;
+
+	if (d == NULL)
+		ka_usage(echo_safe(argv[*i]) ? "unknown option %s" : "unknown option%s",
+		         echo_safe(argv[*i]) ? argv[*i] : "");
+	if (o->given & d->bit)
+		ka_usage("option --%s given twice", d->name);
+	o->given |= d->bit;
+	if (d->str_off == 0) {
+		if (val != NULL)
+			ka_usage("option --%s takes no value", d->name);
+		*(int *)(void *)((char *)o + d->flag_off) = 1;
+		return;
+	}
+	if (val == NULL) {
+		if (*i + 1 >= argc)
+			ka_usage("option --%s needs a value", d->name);
+		val = argv[++*i];
+	}
+	if (*val == '\0')
+		ka_usage("option --%s needs a non-empty value", d->name);
+	*(const char **)(void *)((char *)o + d->str_off) = val;
+}
+
+static void parse_args(struct ka_opts *o, int argc, char **argv)
+{
+	int i, only_args = 0;
+
+	o->args = calloc((size_t)argc + 1, sizeof(char *));
+	if (o->args == NULL)
+		ka_die(KA_EXIT_FAIL, "out of memory");
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!only_args && strcmp(a, "--") == 0) {
+			only_args = 1;
+		} else if (!only_args && strncmp(a, "--", 2) == 0) {
+			parse_long(o, argc, argv, &i);
+		} else if (!only_args && strcmp(a, "-h") == 0) {
+			o->help = 1;
+			o->given |= KA_O_HELP;
+		} else if (!only_args && a[0] == '-' && a[1] != '\0') {
+			ka_usage(echo_safe(a) ? "unknown option %s" : "unknown option%s",
+			         echo_safe(a) ? a : "");
+		} else if (o->cmd == NULL) {
+			o->cmd = argv[i];
+		} else {
+			o->args[o->n_args++] = argv[i];
+		}
+	}
+}
+
+static const struct ka_cmddef *resolve(const struct ka_opts *o)
+{
+	const struct ka_cmddef *d;
+	unsigned extra;
+
+	if ((d = cmd_find(o->cmd)) == NULL)
+		ka_usage(echo_safe(o->cmd) ? "unknown command %s" : "unknown command%s",
+		         echo_safe(o->cmd) ? o->cmd : "");
+	extra = o->given & ~(d->opts | KA_O_GLOBAL);
+	if (extra != 0) {
+		size_t i;
+		for (i = 0; i < N_ELEMS(optdefs); i++)
+			if (extra & optdefs[i].bit)
+				ka_usage("%s does not take --%s", d->name, optdefs[i].name);
+	}
+	if (o->n_args < d->min_args)
+		ka_usage("%s: missing argument (usage: keyadm %s)", d->name, d->usage);
+	if (d->max_args >= 0 && o->n_args > d->max_args)
+		ka_usage("%s: too many arguments (usage: keyadm %s)", d->name, d->usage);
+	return d;
+}
+
+static int help_or_version(const struct ka_opts *o)
+{
+	if (o->version) {
+		printf("keyadm %s\n", AK_VERSION);
+		return 1;
+	}
+	if (o->cmd != NULL && strcmp(o->cmd, "help") == 0) {
+		if (o->n_args > 1 || (o->n_args == 1 && cmd_find(o->args[0]) == NULL))
+			ka_usage("help: no such command");
+		ka_usage_cmd(stdout, o->n_args ? o->args[0] : NULL);
+		return 1;
+	}
+	if (o->help) {
+		if (o->cmd != NULL && cmd_find(o->cmd) == NULL)
+			ka_usage("no such command");
+		ka_usage_cmd(stdout, o->cmd);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct ka_opts o;
+	struct ka_ctx c;
+	const struct ka_cmddef *d;
+	const char *env = getenv("APIKEY_DB");
+
+	parse_args(&o, argc, argv);
+	if (help_or_version(&o)) {
+		ka_flush(stdout);
+		return KA_EXIT_OK;
+	}
+	if (o.cmd == NULL)
+		ka_usage("no command (keyadm --help lists them)");
+	d = resolve(&o);
+	if (sodium_init() < 0)
+		ka_die(KA_EXIT_FAIL, "cannot initialise libsodium");
+	memset(&c, 0, sizeof(c));
+	c.o = &o;
+	c.db = o.db ? o.db : (env != NULL && *env != '\0') ? env : AK_DEFAULT_DB;
+	c.now = ak_now_ms();
+	ka_actor(c.actor, sizeof(c.actor));
+	return d->fn(&c);
+}

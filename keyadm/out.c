@@ -1,0 +1,196 @@
+/* keyadm output: JSON (every string escaped) and readable text. Nothing
+ * here ever sees a key, a secret or a hash. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "keyadm.h"
+
+void ka_json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	for (; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f); /* UTF-8 checked by the core on the way in */
+	}
+	fputc('"', f);
+}
+
+void ka_json_time(FILE *f, int64_t ms)
+{
+	if (ms == 0)
+		fputs("null", f);
+	else
+		fprintf(f, "%" PRId64, ms);
+}
+
+static void json_opt_str(FILE *f, const char *s)
+{
+	if (*s == '\0')
+		fputs("null", f);
+	else
+		ka_json_str(f, s);
+}
+
+static void json_lists(FILE *f, const struct ak_key *k)
+{
+	char cidr[64];
+	unsigned i;
+
+	fputs(",\"services\":[", f);
+	for (i = 0; i < k->n_services && i < AK_SERVICES_MAX; i++) {
+		fputs(i ? "," : "", f);
+		ka_json_str(f, k->services[i]);
+	}
+	fputs("],\"sources\":[", f);
+	for (i = 0; i < k->n_sources && i < AK_SOURCES_MAX; i++) {
+		ak_cidr_format(cidr, sizeof(cidr), &k->sources[i]);
+		fputs(i ? "," : "", f);
+		ka_json_str(f, cidr);
+	}
+	fputc(']', f);
+}
+
+void ka_json_key(FILE *f, const struct ak_key *k, int64_t now)
+{
+	fputs("{\"id\":", f);
+	ka_json_str(f, k->id);
+	fputs(",\"owner\":", f);
+	ka_json_str(f, k->owner);
+	fputs(",\"name\":", f);
+	ka_json_str(f, k->name);
+	fprintf(f, ",\"state\":\"%s\",\"createdAt\":", ak_key_state_at(k, now));
+	ka_json_time(f, k->created_ms);
+	fputs(",\"createdBy\":", f);
+	json_opt_str(f, k->created_by);
+	fputs(",\"expiresAt\":", f);
+	ka_json_time(f, k->expires_ms);
+	fputs(",\"revokedAt\":", f);
+	ka_json_time(f, k->revoked_ms);
+	fputs(",\"revokedReason\":", f);
+	json_opt_str(f, k->revoked_reason);
+	fputs(",\"revokedBy\":", f);
+	json_opt_str(f, k->revoked_by);
+	fputs(",\"disabledAt\":", f);
+	ka_json_time(f, k->disabled_ms);
+	fputs(",\"disabledReason\":", f);
+	json_opt_str(f, k->disabled_reason);
+	fputs(",\"disabledBy\":", f);
+	json_opt_str(f, k->disabled_by);
+	json_lists(f, k);
+	fputs(",\"rotatedFrom\":", f);
+	json_opt_str(f, k->rotated_from);
+	fputs(",\"rotatedTo\":", f);
+	json_opt_str(f, k->rotated_to);
+	fputc('}', f);
+}
+
+static void show_lists(FILE *f, const struct ak_key *k)
+{
+	char cidr[64];
+	unsigned i;
+
+	fputs("services:  ", f);
+	for (i = 0; i < k->n_services && i < AK_SERVICES_MAX; i++)
+		fprintf(f, "%s%s", i ? ", " : "", k->services[i]);
+	fputs(k->n_services ? "\nsources:   " : "any\nsources:   ", f);
+	for (i = 0; i < k->n_sources && i < AK_SOURCES_MAX; i++) {
+		ak_cidr_format(cidr, sizeof(cidr), &k->sources[i]);
+		fprintf(f, "%s%s", i ? ", " : "", cidr);
+	}
+	fputs(k->n_sources ? "\n" : "any\n", f);
+}
+
+/* "TIME by ACTOR: reason" lines for the events of a key's life. */
+static void show_event(FILE *f, const char *label, int64_t ms, const char *by, const char *why)
+{
+	char t[40];
+
+	if (ms == 0)
+		return;
+	ak_format_time(t, sizeof(t), ms);
+	fprintf(f, "%-10s %s by %s%s%s\n", label, t, by, *why ? ": " : "", why);
+}
+
+void ka_show_key(FILE *f, const struct ak_key *k, int64_t now)
+{
+	char t[40];
+
+	fprintf(f, "id:        %s\nowner:     %s\nname:      %s\nstate:     %s\n", k->id, k->owner,
+	        k->name[0] ? k->name : "-", ak_key_state_at(k, now));
+	show_event(f, "created:", k->created_ms, k->created_by, "");
+	ak_format_time(t, sizeof(t), k->expires_ms);
+	fprintf(f, "expires:   %s\n", k->expires_ms ? t : "never");
+	show_event(f, "disabled:", k->disabled_ms, k->disabled_by, k->disabled_reason);
+	show_event(f, "revoked:", k->revoked_ms, k->revoked_by, k->revoked_reason);
+	show_lists(f, k);
+	if (k->rotated_from[0])
+		fprintf(f, "rotated from: %s\n", k->rotated_from);
+	if (k->rotated_to[0])
+		fprintf(f, "rotated to:   %s\n", k->rotated_to);
+}
+
+static int width(const char *s)
+{
+	int w = 0;
+
+	for (; *s; s++) /* count UTF-8 characters, not bytes */
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static void pad(FILE *f, const char *s, int w)
+{
+	int n = width(s);
+
+	fputs(s, f);
+	for (; n < w; n++)
+		fputc(' ', f);
+	fputs("  ", f);
+}
+
+void ka_list_table(FILE *f, const struct ak_key *keys, size_t n, int64_t now)
+{
+	int wo = 5, wn = 4;
+	char c[40], x[40];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (width(keys[i].owner) > wo)
+			wo = width(keys[i].owner);
+		if (width(keys[i].name) > wn)
+			wn = width(keys[i].name);
+	}
+	fprintf(f, "%-*s  ", AK_ID_LEN, "ID");
+	pad(f, "OWNER", wo);
+	pad(f, "NAME", wn);
+	fprintf(f, "%-8s  %-23s  %s\n", "STATE", "CREATED", "EXPIRES");
+	for (i = 0; i < n; i++) {
+		const struct ak_key *k = &keys[i];
+		ak_format_time(c, sizeof(c), k->created_ms);
+		ak_format_time(x, sizeof(x), k->expires_ms);
+		fprintf(f, "%s  ", k->id);
+		pad(f, k->owner, wo);
+		pad(f, k->name[0] ? k->name : "-", wn);
+		fprintf(f, "%-8s  %-23s  %s\n", ak_key_state_at(k, now), c,
+		        k->expires_ms ? x : "never");
+	}
+}
+
+/* Output that cannot be written is a failure, not a silent success. */
+void ka_flush(FILE *f)
+{
+	if (fflush(f) != 0 || ferror(f))
+		ka_die(KA_EXIT_FAIL, "cannot write the output");
+}

@@ -1,0 +1,224 @@
+/* keyadm helpers: dying with the right exit code, the actor, opening the
+ * store, transactions that never outlive an error, checked input. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "keyadm.h"
+
+/* The one open transaction, aborted (copy removed, lock released) by any
+ * exit on an error path. */
+static struct ak_txn *open_txn;
+
+static void vwarn(const char *fmt, va_list ap)
+{
+	fputs("keyadm: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void ka_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+void ka_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	ak_txn_abort(open_txn);
+	open_txn = NULL;
+	exit(code);
+}
+
+void ka_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	ak_txn_abort(open_txn);
+	open_txn = NULL;
+	exit(KA_EXIT_USAGE);
+}
+
+/* The core's messages never hold a key, a secret or a hash. */
+void ka_die_err(const struct ak_error *e)
+{
+	int code = KA_EXIT_FAIL;
+
+	if (e->code == AK_E_NOENT)
+		code = KA_EXIT_NOENT;
+	ka_die(code, "%s", e->msg[0] ? e->msg : "failed");
+}
+
+/* "alice"; a root shell opened with sudo is "root via sudo: alice". */
+void ka_actor(char *out, size_t cap)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const char *su = getenv("SUDO_USER"), *suid = getenv("SUDO_UID");
+
+	if (pw != NULL && pw->pw_name != NULL && ak_text_valid(pw->pw_name, AK_USER_MAX))
+		snprintf(out, cap, "%s", pw->pw_name);
+	else
+		snprintf(out, cap, "uid %u", (unsigned)getuid());
+	if (getuid() == 0 && su != NULL && suid != NULL && ak_user_valid(su))
+		snprintf(out, cap, "root via sudo: %s", su);
+}
+
+struct ak_store *ka_store_open(const struct ka_ctx *c)
+{
+	struct ak_error e = {AK_OK, ""};
+	struct ak_store *st = NULL;
+
+	if (access(c->db, F_OK) != 0 && errno == ENOENT)
+		ka_die(KA_EXIT_FAIL, "%s: no key store (create one with keyadm init)", c->db);
+	if (ak_store_open(&st, c->db, geteuid(), &e) != 0)
+		ka_die(KA_EXIT_FAIL, "%s", e.msg);
+	return st;
+}
+
+/* The store is opened read-only first so that a missing, untrusted or
+ * corrupt store is refused before anything (even a lock file) is made. */
+struct ak_txn *ka_txn_begin(const struct ka_ctx *c)
+{
+	struct ak_error e = {AK_OK, ""};
+
+	ak_store_close(ka_store_open(c));
+	if (ak_txn_begin(&open_txn, c->db, geteuid(), c->actor, &e) != 0)
+		ka_die(KA_EXIT_FAIL, "%s", e.msg);
+	return open_txn;
+}
+
+void ka_txn_commit(struct ak_txn *t)
+{
+	struct ak_error e = {AK_OK, ""};
+
+	open_txn = NULL;
+	if (ak_txn_commit(t, &e) != 0)
+		ka_die(KA_EXIT_FAIL, "%s (nothing was changed)", e.msg);
+}
+
+/* Nothing to change: no write at all. */
+void ka_txn_abort_quiet(struct ak_txn *t)
+{
+	open_txn = NULL;
+	ak_txn_abort(t);
+}
+
+void ka_txn_fail(struct ak_txn *t, const struct ak_error *e)
+{
+	(void)t; /* ka_die aborts the open transaction */
+	ka_die(e->code == AK_E_NOENT ? KA_EXIT_NOENT : KA_EXIT_FAIL, "%s (nothing was changed)",
+	       e->msg[0] ? e->msg : "failed");
+}
+
+/* An id is repeated in messages only once it is known to be one: a key
+ * pasted by mistake must not be echoed to a terminal or a log. */
+void ka_check_id(const char *id)
+{
+	if (ak_id_valid(id))
+		return;
+	if (ak_looks_like_key(id, strlen(id)))
+		ka_usage("that is a full key, not an id: never put a key on the command line "
+		         "(use revoke --key FILE, or the %d characters between the underscores)",
+		         AK_ID_LEN);
+	ka_usage("not a key id (%d letters and digits)", AK_ID_LEN);
+}
+
+void ka_check_user(const char *user)
+{
+	if (!ak_user_valid(user))
+		ka_usage("invalid user name (1 to %d of A-Z a-z 0-9 . _ - @, not starting with "
+		         "- + . @)",
+		         AK_USER_MAX);
+}
+
+void ka_check_text(const char *what, const char *s, size_t max)
+{
+	if (*s == '\0' || !ak_text_valid(s, max))
+		ka_usage("invalid %s (1 to %zu bytes of printable UTF-8)", what, max);
+}
+
+/* A future time: a duration from now or a date. */
+int64_t ka_when(const struct ka_ctx *c, const char *s)
+{
+	int64_t ms;
+
+	if (ak_parse_when(&ms, s, c->now) != 0)
+		ka_usage("invalid time (a duration like 90d, 12h, 30m or a date like 2027-01-31)");
+	if (ms <= c->now)
+		ka_usage("that time is in the past");
+	return ms;
+}
+
+/* Reads all of fd into buf (cap bytes, at most KA_INPUT_MAX used); too
+ * much input is refused. Returns the length, one trailing newline
+ * stripped. The caller MUST wipe buf. */
+size_t ka_read_input(char *buf, size_t cap, int fd)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			sodium_memzero(buf, cap);
+			ka_die(KA_EXIT_FAIL, "cannot read the key: %s", strerror(errno));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > KA_INPUT_MAX || len == cap) {
+			sodium_memzero(buf, cap);
+			ka_usage("input too long (a key is at most %d bytes)", AK_KEY_MAX);
+		}
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	return len;
+}
+
+int ka_open_input(const char *path)
+{
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return STDIN_FILENO;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		ka_die(KA_EXIT_FAIL, "cannot open the key file: %s", strerror(errno));
+	return fd;
+}
+
+/* A key of the transaction's store; a missing id is reported (not fatal). */
+int ka_key_lookup(struct ak_txn *t, struct ak_key *k, const char *id)
+{
+	struct ak_error e = {AK_OK, ""};
+	int rc = ak_store_get_key(ak_txn_store(t), k, id, &e);
+
+	if (rc == AK_E_NOENT)
+		return -1;
+	if (rc != AK_OK)
+		ka_txn_fail(t, &e);
+	return 0;
+}
