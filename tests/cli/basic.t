@@ -62,10 +62,10 @@ v() {
 	ka verify "$u" "$@" <"$f" 2>/dev/null
 }
 is "verify VALID" "$(v alice "$TMP/a.key" --service sshd --from 192.0.2.7)" VALID
-check_exit "verify VALID exits 0" 0 v alice "$TMP/a.key" --service sshd --from 192.0.2.7 >/dev/null
+check_exit "verify VALID exits 0" 0 q v alice "$TMP/a.key" --service sshd --from 192.0.2.7
 is "verify IPv6 source" "$(v alice "$TMP/a.key" --service smtp --from 2001:db8::5)" VALID
 is "wrong user" "$(v bob "$TMP/a.key" --service sshd --from 192.0.2.7)" WRONG_USER
-check_exit "not VALID exits 4" 4 v bob "$TMP/a.key" --service sshd >/dev/null
+check_exit "not VALID exits 4" 4 q v bob "$TMP/a.key" --service sshd
 is "wrong service" "$(v alice "$TMP/a.key" --service imap --from 192.0.2.7)" SERVICE_DENIED
 is "no service given for a restricted key" "$(v alice "$TMP/a.key" --from 192.0.2.7)" SERVICE_DENIED
 is "wrong source" "$(v alice "$TMP/a.key" --service sshd --from 198.51.100.1)" SOURCE_DENIED

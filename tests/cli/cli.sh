@@ -8,6 +8,8 @@ if [ ! -x "$KEYADM" ]; then
 fi
 
 ka() { "$KEYADM" "$@"; }
+# q CMD...: runs CMD with its output discarded (for check_exit).
+q() { "$@" >/dev/null 2>&1; }
 
 # new_store [PREFIX]: a fresh store at $DB.
 new_store() {
