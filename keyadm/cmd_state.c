@@ -61,6 +61,8 @@ static void collect_ids(struct ka_batch *b, char **ids, int n)
 		if (j < i)
 			continue;
 		if (ka_key_lookup(b->t, &batch_add(b)->k, ids[i]) != 0) {
+			if (n == 1)
+				ka_die(KA_EXIT_NOENT, "no key %s", ids[i]);
 			ka_warn("no key %s", ids[i]);
 			b->n--;
 			missing++;
