@@ -127,6 +127,7 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 	fprintf(f,
 	        "\nWHEN: a duration (90d, 12h, 30m, 45s, 2w) or a date (2027-01-31, "
 	        "2027-01-31T12:00:00Z).\nThe store: --db, else $APIKEY_DB, else %s.\n"
+	        "Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 verify: not VALID.\n"
 	        "See keyadm(8).\n",
 	        AK_DEFAULT_DB);
 }
