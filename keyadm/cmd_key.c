@@ -85,6 +85,7 @@ static void report_new(const struct ka_ctx *c, char *key, const struct ak_key *k
 	int rc = print_key(c, key, k);
 
 	sodium_memzero(key, AK_KEY_MAX + 1);
+	ka_secret_wipe();
 	if (rc != 0)
 		ka_die(KA_EXIT_FAIL, "key %s was made but could not be written out: revoke it",
 		       k->id);
@@ -195,18 +196,15 @@ int ka_cmd_rotate(const struct ka_ctx *c)
 	if (ka_key_lookup(t, &old, c->o->args[0]) != 0)
 		ka_die(KA_EXIT_NOENT, "no key %s", c->o->args[0]);
 	rotate_check(c, &old);
-	if (ak_txn_new_key(t, &nk, key, old.owner, &e) != 0) {
-		sodium_memzero(key, sizeof(key));
+	ka_secret_hold(key, sizeof(key)); /* wiped by any exit from here on */
+	if (ak_txn_new_key(t, &nk, key, old.owner, &e) != 0)
 		ka_txn_fail(t, &e);
-	}
 	rotate_apply(t, &old, &nk, grace);
 	snprintf(why, sizeof(why), "rotated to %s", nk.id);
 	if (ak_txn_put_key(t, &nk, &e) != 0 || ak_txn_put_key(t, &old, &e) != 0 ||
 	    ak_txn_audit(t, "rotate", old.id, old.owner, why, &e) != 0 ||
-	    ak_txn_audit(t, "create", nk.id, nk.owner, "rotated from a previous key", &e) != 0) {
-		sodium_memzero(key, sizeof(key));
+	    ak_txn_audit(t, "create", nk.id, nk.owner, "rotated from a previous key", &e) != 0)
 		ka_txn_fail(t, &e);
-	}
 	ka_txn_commit(t);
 	report_new(c, key, &nk);
 	if (grace != 0)

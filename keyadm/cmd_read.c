@@ -143,9 +143,10 @@ int ka_cmd_verify(const struct ka_ctx *c)
 	req.service = c->o->service;
 	req.source = c->o->from;
 	req.key = buf;
+	ka_secret_hold(buf, sizeof(buf));
 	req.key_len = ka_read_input(buf, sizeof(buf), STDIN_FILENO);
 	r = ak_verify_path(c->db, geteuid(), &req, &res, &e);
-	sodium_memzero(buf, sizeof(buf));
+	ka_secret_wipe();
 	res.result = r;
 	print_result(c, &res);
 	ka_flush(stdout);

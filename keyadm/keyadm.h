@@ -44,6 +44,8 @@ void ka_usage_cmd(FILE *f, const char *cmd);
 __attribute__((noreturn, format(printf, 2, 3))) void ka_die(int code, const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void ka_usage(const char *fmt, ...);
 __attribute__((noreturn)) void ka_die_err(const struct ak_error *e);
+void ka_secret_hold(void *buf, size_t len);
+void ka_secret_wipe(void);
 void ka_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ka_actor(char *out, size_t cap);
 struct ak_store *ka_store_open(const struct ka_ctx *c);

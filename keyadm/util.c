@@ -16,6 +16,32 @@
 /* The one open transaction, aborted (copy removed, lock released) by any
  * exit on an error path. */
 static struct ak_txn *open_txn;
+/* A buffer holding a key, wiped by any exit on an error path. */
+static void *secret_buf;
+static size_t secret_len;
+
+void ka_secret_hold(void *buf, size_t len)
+{
+	secret_buf = buf;
+	secret_len = len;
+}
+
+void ka_secret_wipe(void)
+{
+	if (secret_buf != NULL)
+		sodium_memzero(secret_buf, secret_len);
+	secret_buf = NULL;
+	secret_len = 0;
+}
+
+/* Every error exit: wipe, abort the transaction, leave. */
+static __attribute__((noreturn)) void leave(int code)
+{
+	ka_secret_wipe();
+	ak_txn_abort(open_txn);
+	open_txn = NULL;
+	exit(code);
+}
 
 static void vwarn(const char *fmt, va_list ap)
 {
@@ -40,9 +66,7 @@ void ka_die(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
-	ak_txn_abort(open_txn);
-	open_txn = NULL;
-	exit(code);
+	leave(code);
 }
 
 void ka_usage(const char *fmt, ...)
@@ -52,9 +76,7 @@ void ka_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
-	ak_txn_abort(open_txn);
-	open_txn = NULL;
-	exit(KA_EXIT_USAGE);
+	leave(KA_EXIT_USAGE);
 }
 
 /* The core's messages never hold a key, a secret or a hash. */

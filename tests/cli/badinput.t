@@ -99,9 +99,13 @@ chmod 660 "$DB"
 bad 1 "writable by group" "group-writable store" revoke "$id"
 bad 1 "writable by group" "group-writable store (list)" list
 chmod 640 "$DB"
-chown 65534 "$DB"
-bad 1 "owned by uid 65534" "store not owned by root" revoke "$id"
-chown 0 "$DB"
+if [ "$(id -u)" -eq 0 ]; then
+	chown 65534 "$DB"
+	bad 1 "owned by uid 65534" "store not owned by root" revoke "$id"
+	chown 0 "$DB"
+else
+	skip "store not owned by root: needs root"
+fi
 is "the key still works after all that" "$(ka verify alice <"$TMP/a.key")" VALID
 
 done_testing

@@ -10,7 +10,7 @@ check "init creates a store" test -f "$DB"
 like "init says what it did" "$out" "created the key store"
 is "store mode 0640" "$(stat -c %a "$DB")" 640
 is "lock file mode 0640" "$(stat -c %a "$DB.lock")" 640
-is "store owned by root" "$(stat -c %u "$DB")" 0
+is "store owned by the caller" "$(stat -c %u "$DB")" "$(id -u)"
 if getent group apikey >/dev/null; then
 	is "store in group apikey" "$(stat -c %G "$DB")" apikey
 else

@@ -63,7 +63,24 @@ check_exit "a group-writable store is a problem" 1 q ka check
 like "check explains" "$(ka check 2>/dev/null)" "writable by group or others"
 chmod 640 "$DB"
 check "back to sane modes" q ka check
+
+# ---- verify on an unusable store: UNAVAILABLE, the reason on stderr
+new_store
+id=$(new_key "$TMP/c.key" carol)
+is "verify VALID on a sane store" "$(ka verify carol <"$TMP/c.key")" VALID
+chmod 662 "$DB"
+out=$(ka verify carol <"$TMP/c.key" 2>"$TMP/err")
+rc=$?
+is "verify on a world-writable store: UNAVAILABLE" "$out" UNAVAILABLE
+is "verify UNAVAILABLE exits 1" "$rc" 1
+like "the reason is on stderr" "$(cat "$TMP/err")" "writable by group or others"
+chmod 640 "$DB"
+cp "$DB" "$TMP/keep.db"
+head -c 700 "$TMP/keep.db" >"$DB"
+is "verify on a truncated store: UNAVAILABLE" "$(ka verify carol <"$TMP/c.key" 2>/dev/null)" UNAVAILABLE
+check_exit "check fails on a truncated store" 1 q ka check
 rm -f "$DB"
+is "verify without a store: UNAVAILABLE" "$(ka verify carol <"$TMP/c.key" 2>/dev/null)" UNAVAILABLE
 check_exit "check: a missing store is a problem" 1 q ka check
 
 done_testing
