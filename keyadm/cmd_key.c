@@ -95,7 +95,7 @@ static void report_new(const struct ka_ctx *c, char *key, const struct ak_key *k
 }
 
 /* --name, --expires, --service, --from checked into a scratch record. */
-static void parse_restrictions(const struct ka_ctx *c, struct ak_key *r)
+void ka_parse_restrictions(const struct ka_ctx *c, struct ak_key *r)
 {
 	const struct ka_opts *o = c->o;
 
@@ -115,7 +115,7 @@ static void parse_restrictions(const struct ka_ctx *c, struct ak_key *r)
 		         AK_SOURCES_MAX);
 }
 
-static void copy_restrictions(struct ak_key *k, const struct ak_key *r)
+void ka_copy_restrictions(struct ak_key *k, const struct ak_key *r)
 {
 	memcpy(k->name, r->name, sizeof(k->name));
 	k->expires_ms = r->expires_ms;
@@ -131,16 +131,21 @@ int ka_cmd_create(const struct ka_ctx *c)
 	struct ak_key r, k;
 	char key[AK_KEY_MAX + 1];
 	struct ak_txn *t;
-	const char *user = c->o->args[0];
+	const char *user;
 
+	if (c->o->batch != (c->o->n_args == 0))
+		ka_usage("create takes one USER, or --batch and users on stdin");
+	ka_parse_restrictions(c, &r);
+	if (c->o->batch)
+		return ka_create_batch(c, &r);
+	user = c->o->args[0];
 	ka_check_user(user);
-	parse_restrictions(c, &r);
 	t = ka_txn_begin(c);
 	if (ak_txn_new_key(t, &k, key, user, &e) != 0) {
 		sodium_memzero(key, sizeof(key));
 		ka_txn_fail(t, &e);
 	}
-	copy_restrictions(&k, &r);
+	ka_copy_restrictions(&k, &r);
 	if (ak_txn_put_key(t, &k, &e) != 0 ||
 	    ak_txn_audit(t, "create", k.id, user, NULL, &e) != 0) {
 		sodium_memzero(key, sizeof(key));
@@ -256,7 +261,7 @@ int ka_cmd_set(const struct ka_ctx *c)
 	if ((o->expires && o->no_expiry) || (o->service && o->any_service) ||
 	    (o->from && o->any_source))
 		ka_usage("set: contradictory options");
-	parse_restrictions(c, &r);
+	ka_parse_restrictions(c, &r);
 	t = ka_txn_begin(c);
 	if (ka_key_lookup(t, &k, o->args[0]) != 0)
 		ka_die(KA_EXIT_NOENT, "no key %s", o->args[0]);

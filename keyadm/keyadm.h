@@ -25,7 +25,7 @@ struct ka_opts {
 	const char *db, *prefix, *name, *expires, *service, *from, *reason;
 	const char *user, *key, *grace, *state,
 	        *since; /* --key: a file (revoke) or an id (audit) */
-	int json, help, version, no_expiry, any_service, any_source, verify;
+	int json, help, version, no_expiry, any_service, any_source, verify, batch;
 	unsigned given; /* KA_O_* bits of the options present */
 };
 
@@ -72,6 +72,9 @@ void ka_flush(FILE *f);
 /* commands */
 int ka_cmd_init(const struct ka_ctx *c);
 int ka_cmd_create(const struct ka_ctx *c);
+int ka_create_batch(const struct ka_ctx *c, const struct ak_key *r);
+void ka_parse_restrictions(const struct ka_ctx *c, struct ak_key *r);
+void ka_copy_restrictions(struct ak_key *k, const struct ak_key *r);
 int ka_cmd_rotate(const struct ka_ctx *c);
 int ka_cmd_set(const struct ka_ctx *c);
 int ka_cmd_revoke(const struct ka_ctx *c);

@@ -28,7 +28,8 @@ enum {
 	KA_O_NO_EXPIRY = 1u << 15,
 	KA_O_ANY_SERVICE = 1u << 16,
 	KA_O_ANY_SOURCE = 1u << 17,
-	KA_O_VERIFY = 1u << 18
+	KA_O_VERIFY = 1u << 18,
+	KA_O_BATCH = 1u << 19
 };
 #define KA_O_GLOBAL (KA_O_DB | KA_O_JSON | KA_O_HELP | KA_O_VERSION)
 
@@ -62,6 +63,7 @@ static const struct ka_optdef optdefs[] = {
         {"any-service", KA_O_ANY_SERVICE, FLAG(any_service)},
         {"any-source", KA_O_ANY_SOURCE, FLAG(any_source)},
         {"verify", KA_O_VERIFY, FLAG(verify)},
+        {"batch", KA_O_BATCH, FLAG(batch)},
 };
 
 struct ka_cmddef {
@@ -74,8 +76,9 @@ struct ka_cmddef {
 
 static const struct ka_cmddef cmddefs[] = {
         {"init", ka_cmd_init, KA_O_PREFIX, 0, 0, "init [--prefix P]"},
-        {"create", ka_cmd_create, KA_O_NAME | KA_O_EXPIRES | KA_O_SERVICE | KA_O_FROM, 1, 1,
-         "create USER [--name TEXT] [--expires WHEN] [--service LIST] [--from CIDRS]"},
+        {"create", ka_cmd_create, KA_O_NAME | KA_O_EXPIRES | KA_O_SERVICE | KA_O_FROM | KA_O_BATCH,
+         0, 1,
+         "create USER|--batch [--name TEXT] [--expires WHEN] [--service LIST] [--from CIDRS]"},
         {"list", ka_cmd_list, KA_O_STATE, 0, 1,
          "list [USER] [--state active|disabled|revoked|expired]"},
         {"show", ka_cmd_show, 0, 1, 1, "show ID"},
