@@ -133,8 +133,10 @@ int ka_cmd_create(const struct ka_ctx *c)
 	struct ak_txn *t;
 	const char *user;
 
-	if (c->o->batch != (c->o->n_args == 0))
-		ka_usage("create takes one USER, or --batch and users on stdin");
+	if (c->o->batch && c->o->n_args != 0)
+		ka_usage("create: too many arguments: --batch reads the users from stdin");
+	if (!c->o->batch && c->o->n_args == 0)
+		ka_usage("create: missing argument USER (or --batch with users on stdin)");
 	ka_parse_restrictions(c, &r);
 	if (c->o->batch)
 		return ka_create_batch(c, &r);
