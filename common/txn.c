@@ -185,6 +185,11 @@ int ak_txn_begin(struct ak_txn **out, const char *path, uid_t trusted_uid, const
 		goto fail;
 	}
 	snprintf(t->actor, sizeof(t->actor), "%s", actor);
+	/* No lock file next to a store that does not exist (a mistyped --db). */
+	if (access(path, F_OK) != 0) {
+		ak_err_set(e, AK_E_IO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
 	if ((t->lockfd = lock_store(path, e)) < 0)
 		goto fail;
 	remove_stale_copies(path);
