@@ -282,6 +282,12 @@ struct ak_verify_res {
  * service, source. A wrong secret for a real id is NOT_FOUND. */
 enum ak_result ak_verify(const struct ak_store *st, const struct ak_verify_req *req,
                          struct ak_verify_res *res) AK_WARN_UNUSED;
+/* Is this full key genuine in this store, whoever owns it? Parse, fetch,
+ * constant-time compare: AK_VALID with the record in out, or MALFORMED,
+ * NOT_FOUND (also a wrong secret), UNAVAILABLE; out->id holds the parsed id
+ * whenever the key parsed. For keyadm revoke --key and scan --revoke. */
+enum ak_result ak_key_authentic(const struct ak_store *st, struct ak_key *out, const char *key,
+                                size_t len) AK_WARN_UNUSED;
 /* Opens path (revalidating any cached handle by device and inode, so a
  * revocation counts on the very next call), verifies, and closes. An
  * unusable store is AK_UNAVAILABLE with the reason in e. */

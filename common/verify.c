@@ -31,13 +31,40 @@ static void res_from_key(struct ak_verify_res *res, const struct ak_key *k)
 	res->expires_ms = k->expires_ms;
 }
 
+enum ak_result ak_key_authentic(const struct ak_store *st, struct ak_key *out, const char *key,
+                                size_t len)
+{
+	char id[AK_ID_LEN + 1], secret[AK_SECRET_LEN + 1];
+	uint8_t hash[AK_HASH_LEN];
+	enum ak_result r = AK_MALFORMED;
+	int rc;
+
+	if (st == NULL || out == NULL || key == NULL)
+		return AK_UNAVAILABLE;
+	memset(out, 0, sizeof(*out));
+	if (ak_key_parse(id, secret, key, len, st->meta.prefix) != AK_VALID)
+		goto out;
+	rc = ak_store_get_key(st, out, id, NULL);
+	r = rc == AK_E_NOENT ? AK_NOT_FOUND : AK_UNAVAILABLE;
+	if (rc != AK_OK)
+		goto out;
+	ak_key_hash(hash, st->meta.store_key, id, secret);
+	/* MUST be constant time; a wrong secret for a real id is NOT_FOUND. */
+	r = sodium_memcmp(hash, out->hash, AK_HASH_LEN) == 0 ? AK_VALID : AK_NOT_FOUND;
+out:
+	if (r != AK_VALID && r != AK_MALFORMED) {
+		memset(out, 0, sizeof(*out));
+		memcpy(out->id, id, sizeof(id)); /* the id parsed: logs may name it */
+	}
+	sodium_memzero(secret, sizeof(secret));
+	sodium_memzero(hash, sizeof(hash));
+	return r;
+}
+
 enum ak_result ak_verify(const struct ak_store *st, const struct ak_verify_req *req,
                          struct ak_verify_res *res)
 {
-	char secret[AK_SECRET_LEN + 1];
-	uint8_t hash[AK_HASH_LEN];
 	struct ak_key k;
-	int rc;
 
 	if (res == NULL)
 		return AK_UNAVAILABLE;
@@ -45,28 +72,16 @@ enum ak_result ak_verify(const struct ak_store *st, const struct ak_verify_req *
 	res->result = AK_UNAVAILABLE;
 	if (st == NULL || req == NULL)
 		return res->result;
-	res->result = AK_MALFORMED;
-	if (req->user == NULL || req->key == NULL ||
-	    ak_key_parse(res->id, secret, req->key, req->key_len, st->meta.prefix) != AK_VALID)
-		goto out;
-	rc = ak_store_get_key(st, &k, res->id, NULL);
-	res->result = rc == AK_E_NOENT ? AK_NOT_FOUND : AK_UNAVAILABLE;
-	if (rc != AK_OK)
-		goto out;
-	ak_key_hash(hash, st->meta.store_key, res->id, secret);
-	/* MUST be constant time; a wrong secret for a real id is NOT_FOUND. */
-	res->result = AK_NOT_FOUND;
-	if (sodium_memcmp(hash, k.hash, AK_HASH_LEN) != 0)
-		goto out;
+	if (req->user == NULL || req->key == NULL)
+		return res->result = AK_MALFORMED;
+	res->result = ak_key_authentic(st, &k, req->key, req->key_len);
+	memcpy(res->id, k.id, sizeof(res->id));
+	if (res->result != AK_VALID)
+		return res->result;
 	res_from_key(res, &k);
-	res->result = AK_WRONG_USER;
 	if (strcmp(k.owner, req->user) != 0)
-		goto out;
-	res->result = ak_key_policy(&k, req, req->now_ms ? req->now_ms : ak_now_ms());
-out:
-	sodium_memzero(secret, sizeof(secret));
-	sodium_memzero(hash, sizeof(hash));
-	return res->result;
+		return res->result = AK_WRONG_USER;
+	return res->result = ak_key_policy(&k, req, req->now_ms ? req->now_ms : ak_now_ms());
 }
 
 /*
