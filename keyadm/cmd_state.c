@@ -89,30 +89,29 @@ static void collect_user(struct ka_batch *b, const char *user)
  * "no such key", exactly like verification. */
 static void key_to_id(const struct ka_ctx *c, char *id, uint8_t *hash)
 {
-	struct {
-		char buf[KA_INPUT_MAX + 2], secret[AK_SECRET_LEN + 1];
-	} w; /* the key and its secret: wiped on every path */
+	char buf[KA_INPUT_MAX + 2]; /* the key: wiped on every path */
 	struct ak_store *st;
 	struct ak_key k;
+	enum ak_result r;
 	size_t len;
-	int fd = ka_open_input(c->o->key), found;
+	int fd = ka_open_input(c->o->key);
 
-	ka_secret_hold(&w, sizeof(w));
-	len = ka_read_input(w.buf, sizeof(w.buf), fd);
+	ka_secret_hold(buf, sizeof(buf));
+	len = ka_read_input(buf, sizeof(buf), fd);
 	if (fd != 0)
 		close(fd);
 	st = ka_store_open(c);
-	if (ak_key_parse(id, w.secret, w.buf, len, ak_store_meta(st)->prefix) != AK_VALID) {
-		ak_store_close(st);
-		ka_die(KA_EXIT_FAIL, "not a key of this store (MALFORMED)");
-	}
-	ak_key_hash(hash, ak_store_meta(st)->store_key, id, w.secret);
+	r = ak_key_authentic(st, &k, buf, len);
 	ka_secret_wipe();
-	found = ak_store_get_key(st, &k, id, NULL) == AK_OK &&
-	        sodium_memcmp(hash, k.hash, AK_HASH_LEN) == 0;
 	ak_store_close(st);
-	if (!found)
+	if (r == AK_MALFORMED)
+		ka_die(KA_EXIT_FAIL, "not a key of this store (MALFORMED)");
+	if (r == AK_UNAVAILABLE)
+		ka_die(KA_EXIT_FAIL, "the key's record is unreadable");
+	if (r != AK_VALID)
 		ka_die(KA_EXIT_NOENT, "no such key in this store (NOT_FOUND)");
+	memcpy(id, k.id, AK_ID_LEN + 1);
+	memcpy(hash, k.hash, AK_HASH_LEN);
 }
 
 static void collect_key(struct ka_batch *b, const char *id)
