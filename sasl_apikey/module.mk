@@ -1,0 +1,22 @@
+# libapikey.so: Cyrus SASL names a plugin after its file. Linked with the
+# core archive and static libsodium; exports only sasl_server_plug_init.
+# -z nodelete keeps the core's cached store handle across sasl_done and
+# re-initialisation in long-lived servers.
+SASL_SO := sasl_apikey/libapikey.so
+all: $(SASL_SO)
+CLEAN_EXTRA += $(SASL_SO)
+
+$(SASL_SO): sasl_apikey/plugin.c sasl_apikey/libapikey.map $(CORE_LIB)
+	$(CC) $(CFLAGS) -shared -o $@ sasl_apikey/plugin.c $(CORE_LIB) $(LDFLAGS) \
+		-Wl,--version-script=sasl_apikey/libapikey.map -Wl,-z,defs -Wl,-z,nodelete \
+		$(CORE_LIBS)
+
+install: install-sasl
+uninstall: uninstall-sasl
+.PHONY: install-sasl uninstall-sasl
+install-sasl: $(SASL_SO)
+	install -d $(DESTDIR)$(SASLDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(SASL_SO) $(DESTDIR)$(SASLDIR)/libapikey.so
+	install -m 0644 man/sasl_apikey.8 $(DESTDIR)$(MANDIR)/man8/sasl_apikey.8
+uninstall-sasl:
+	rm -f $(DESTDIR)$(SASLDIR)/libapikey.so $(DESTDIR)$(MANDIR)/man8/sasl_apikey.8
