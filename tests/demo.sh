@@ -15,7 +15,12 @@ db="$dir/keys.db"
 key="$dir/alice.key"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+run() {
+	printf '$'
+	for a in "$@"; do case "$a" in *" "*) printf " '%s'" "$a" ;; *) printf ' %s' "$a" ;; esac; done
+	printf '\n'
+	"$@"
+}
 
 say "a new key store"
 run "$keyadm" --db "$db" init
@@ -36,10 +41,11 @@ printf '$ keyadm verify bob --service demo < alice.key\n'
 
 pam_try() {
 	LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$dir/pam.d" \
-		pamtester -v demo alice authenticate acct_mgmt <"$key" 2>&1 | sed 's/^/  /' || true
+		pamtester -v demo alice authenticate acct_mgmt <"$key" 2>&1 | grep -v "^PWRAP" | sed 's/^/  /' || true
 }
 if [ -f "$pam_so" ] && command -v pamtester >/dev/null; then
 	mkdir -p "$dir/pam.d"
+	printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$dir/pam.d/other"
 	cat >"$dir/pam.d/demo" <<PAM
 auth    required $pam_so db=$db
 account required $pam_so db=$db
