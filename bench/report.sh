@@ -61,10 +61,12 @@ for n in 1000 100000 1000000; do
 	row "keyadm create --batch of $n keys (s)" "$(v "create_batch_s_$n")" "" "" "-" "-"
 	row "keyadm peak RSS, batch / revoke, $n (kB)" "$(v "keyadm_batch_peak_rss_kb_$n")/$(v "keyadm_revoke_peak_rss_kb_$n")" "" "" "-" "-"
 done
-row "RSS growth, 100k PAM auths (kB)" "$(v pam_apikey_rss_growth_kb_100k)" "" "" "0" "$(verdict "$(v pam_apikey_rss_growth_kb_100k)" '<=' 0)"
-row "RSS growth, 100k SASL auths (kB)" "$(v sasl_apikey_rss_growth_kb_100k)" "" "" "0" "$(verdict "$(v sasl_apikey_rss_growth_kb_100k)" '<=' 0)"
+# A leak of even one byte per authentication would show as >= 100 kB here;
+# a page or two is the allocator settling, not growth.
+row "RSS growth, 100k PAM auths (kB)" "$(v pam_apikey_rss_growth_kb_100k)" "after warm-up" "" "< 100" "$(verdict "$(v pam_apikey_rss_growth_kb_100k)" '<=' 99)"
+row "RSS growth, 100k SASL auths (kB)" "$(v sasl_apikey_rss_growth_kb_100k)" "after warm-up" "" "< 100" "$(verdict "$(v sasl_apikey_rss_growth_kb_100k)" '<=' 99)"
 row "load: keyadm revoke (ms)" "$(v load_revoke_ms)" "" "" "-" "-"
-row "load: first rejection after return (us)" "$(v load_first_reject_after_return_us)" "next attempt" "" "-" "-"
+row "load: first rejection after return (us)" "$(v load_first_reject_after_return_us)" "the next attempt" "" "-" "-"
 row "load: accepted after revoke returned" "$(v load_late_accepts)" "of $(v load_attempts) attempts" "" "0" "$(verdict "$(v load_late_accepts)" '<=' 0)"
 row "load: other keys failed during write" "$(v load_other_key_failures)" "" "" "0" "$(verdict "$(v load_other_key_failures)" '<=' 0)"
 echo

@@ -4,7 +4,7 @@
  * every attempt with its start and end time. Reports, after the run:
  *   revoke_ms              how long keyadm revoke took
  *   first_reject_us        from keyadm's return to the end of the first
- *                          attempt that started after it (and failed)
+ *                          victim attempt that started after it (and failed)
  *   late_accepts           victim attempts that started after keyadm
  *                          returned and still succeeded (must be 0)
  *   other_failures         failed attempts of the other keys (must be 0)
@@ -109,6 +109,7 @@ static void worker(int fd, char **argv, const char *user, const char *keyfile)
 
 int main(int argc, char **argv)
 {
+	char logs[2][64];
 	int fds[2], i;
 	pid_t kids[2];
 	struct attempt a;
@@ -116,15 +117,18 @@ int main(int argc, char **argv)
 	double t0, ret, first = 0;
 	long late = 0, other_fail = 0, n = 0;
 
-	if (argc != 12 || pipe(fds) != 0)
+	if (argc != 12)
 		return 2;
+	/* One file per worker: a pipe nobody reads during the run would fill
+	 * up and stall the workers exactly when the revocation happens. */
 	for (i = 0; i < 2; i++) {
-		if ((kids[i] = fork()) == 0) {
-			close(fds[0]);
-			worker(fds[1], argv, argv[6 + 2 * i], argv[7 + 2 * i]);
-		}
+		snprintf(logs[i], sizeof(logs[i]), "/tmp/apikey-revoke-load.XXXXXX");
+		if ((fds[i] = mkstemp(logs[i])) < 0)
+			return 2;
+		unlink(logs[i]);
+		if ((kids[i] = fork()) == 0)
+			worker(fds[i], argv, argv[6 + 2 * i], argv[7 + 2 * i]);
 	}
-	close(fds[1]);
 	usleep(500000);
 	snprintf(cmd, sizeof(cmd), "'%s' --db '%s' revoke '%s' --reason bench >/dev/null", argv[3],
 	         argv[4], argv[5]);
@@ -135,19 +139,22 @@ int main(int argc, char **argv)
 	usleep(500000);
 	for (i = 0; i < 2; i++)
 		kill(kids[i], SIGTERM);
-	while (read(fds[0], &a, sizeof(a)) == (ssize_t)sizeof(a)) {
-		n++;
-		if (!a.victim && !a.ok)
-			other_fail++;
-		if (a.victim && a.start > ret) {
-			if (a.ok)
-				late++;
-			else if (first == 0 || a.end < first)
-				first = a.end;
-		}
-	}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		waitpid(kids[i], NULL, 0);
+		lseek(fds[i], 0, SEEK_SET);
+		while (read(fds[i], &a, sizeof(a)) == (ssize_t)sizeof(a)) {
+			n++;
+			if (!a.victim && !a.ok)
+				other_fail++;
+			if (a.victim && a.start > ret) {
+				if (a.ok)
+					late++;
+				else if (first == 0 || a.end < first)
+					first = a.end;
+			}
+		}
+		close(fds[i]);
+	}
 	printf("%.2f %.0f %ld %ld %ld\n", (ret - t0) / 1000, first ? first - ret : -1, late,
 	       other_fail, n);
 	return late || other_fail;

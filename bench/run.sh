@@ -87,12 +87,19 @@ stack userdb-yescrypt "pam_userdb.so db=$tmp/userdb-yescrypt crypt=crypt"
 pam() { # service user iterations mode < password
 	"$top/bench/pam_bench" "$conf" "$1" "$2" "$3" "$4"
 }
+# pam_permit and pam_apikey alternate over three rounds and each keeps its
+# median round: the ratio then compares like with like on a noisy machine.
+med3() { sort -n | sed -n 2p; }
 for mode in new reuse; do
-	r=$(echo x | pam permit root 5000 $mode)
-	rec "pam_permit_${mode}_us" "$(f "$r" 1)" us
-	r=$(echo "$k1" | pam apikey u1 5000 $mode)
-	rec "pam_apikey_${mode}_us" "$(f "$r" 1)" us
-	rec "pam_apikey_${mode}_failures" "$(f "$r" 4)" count
+	: >"$tmp/permit" && : >"$tmp/apikey"
+	for round in 1 2 3; do
+		echo x | pam permit root 3000 $mode | awk '{print $1}' >>"$tmp/permit"
+		r=$(echo "$k1" | pam apikey u1 3000 $mode)
+		echo "$r" | awk '{print $1}' >>"$tmp/apikey"
+		rec "pam_apikey_${mode}_failures_round$round" "$(f "$r" 4)" count
+	done
+	rec "pam_permit_${mode}_us" "$(med3 <"$tmp/permit")" us
+	rec "pam_apikey_${mode}_us" "$(med3 <"$tmp/apikey")" us
 done
 r=$(echo "$pw" | pam unix "$user" 40 new)
 rec pam_unix_yescrypt_new_us "$(f "$r" 1)" us
@@ -109,13 +116,18 @@ mkdir -p "$tmp/sasl-ours" "$tmp/sasl-stock"
 cp "$sasl_so" "$tmp/sasl-ours/"
 cp -P "$stock_sasl"/libplain.so* "$stock_sasl"/libsasldb.so* "$tmp/sasl-stock/"
 echo "$pw" | saslpasswd2 -f "$tmp/sasldb" -p -c "$user" -u localhost
-r=$(echo "$pw" | "$top/bench/sasl_bench" "$tmp/sasl-stock" "$stock_sasl" "$user" 5000 \
-	pwcheck_method=auxprop auxprop_plugin=sasldb sasldb_path="$tmp/sasldb" mech_list=PLAIN)
-rec sasl_stock_plain_sasldb_us "$(f "$r" 1)" us
-r=$(echo "$k1" | "$top/bench/sasl_bench" "$tmp/sasl-ours" "$stock_sasl" u1 5000 \
-	apikey_db="$db" mech_list=PLAIN)
-rec sasl_apikey_plain_us "$(f "$r" 1)" us
-rec sasl_apikey_failures "$(f "$r" 4)" count
+: >"$tmp/stock" && : >"$tmp/ours"
+for round in 1 2 3; do
+	echo "$pw" | "$top/bench/sasl_bench" "$tmp/sasl-stock" "$stock_sasl" "$user" 3000 \
+		pwcheck_method=auxprop auxprop_plugin=sasldb sasldb_path="$tmp/sasldb" mech_list=PLAIN |
+		awk '{print $1}' >>"$tmp/stock"
+	r=$(echo "$k1" | "$top/bench/sasl_bench" "$tmp/sasl-ours" "$stock_sasl" u1 3000 \
+		apikey_db="$db" mech_list=PLAIN)
+	echo "$r" | awk '{print $1}' >>"$tmp/ours"
+	rec "sasl_apikey_failures_round$round" "$(f "$r" 4)" count
+done
+rec sasl_stock_plain_sasldb_us "$(med3 <"$tmp/stock")" us
+rec sasl_apikey_plain_us "$(med3 <"$tmp/ours")" us
 r=$(echo "$k1" | "$top/bench/sasl_bench" "$tmp/sasl-ours" "$stock_sasl" u1 100000 \
 	apikey_db="$db" mech_list=PLAIN)
 rec sasl_apikey_rss_growth_kb_100k "$(f "$r" 5)" kB
