@@ -83,7 +83,8 @@ if command -v gnuplot >/dev/null; then
 "SASL PLAIN\\napikey" $(v sasl_apikey_plain_us)
 DAT
 	gnuplot <<GP 2>/dev/null && echo "plot: $dir/results.png"
-set terminal png size 900,500
+set terminal png size 960,560 noenhanced
+set bmargin 5
 set output "$dir/results.png"
 set title "One authentication, median microseconds (log scale; lower is better)"
 set logscale y
