@@ -11,10 +11,12 @@
  * the only PAM_IGNOREs are "no key was used" (account, session) and a
  * non-key password with nonkey=ignore, which an administrator asked for.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <security/pam_ext.h>
@@ -107,13 +109,13 @@ static const char *item_str(pam_handle_t *ph, int type)
 static void log_result(pam_handle_t *ph, const struct ak_verify_req *req,
                        const struct ak_verify_res *res, const char *why)
 {
-	char rhost[128], ruser[128], tty[64];
+	char rhost[128], ruser[128], tty[64], service[AK_SERVICE_LEN + 1];
 	const char *login = pam_modutil_getlogin(ph);
 
 	clean(rhost, sizeof(rhost), req->source);
 	if (res->result == AK_VALID) {
 		pam_syslog(ph, LOG_INFO, "key %s accepted for %s service %s rhost %s", res->id,
-		           req->user, req->service, rhost);
+		           req->user, clean(service, sizeof(service), req->service), rhost);
 		return;
 	}
 	pam_syslog(ph, LOG_NOTICE,
@@ -127,19 +129,23 @@ static void log_result(pam_handle_t *ph, const struct ak_verify_req *req,
 }
 
 /* One event per attempt beside the store; a failed write never changes
- * the result and is reported once per process. */
+ * the result and is reported once per process. The default events file
+ * is optional: the administrator turns events on by creating it, so its
+ * absence is silent (an events= file that is missing is reported). */
 static void record_event(pam_handle_t *ph, const struct opts *o, const struct ak_verify_req *req,
                          const struct ak_verify_res *res)
 {
 	static int warned;
 	char path[4096];
 	struct ak_error e;
+	struct stat st;
 
 	if (o->events != NULL && strcmp(o->events, "none") == 0)
 		return;
 	if (o->events != NULL)
 		snprintf(path, sizeof(path), "%s", o->events);
-	else if (ak_events_path(path, sizeof(path), o->db) != 0)
+	else if (ak_events_path(path, sizeof(path), o->db) != 0 ||
+	         (lstat(path, &st) != 0 && errno == ENOENT))
 		return;
 	if (ak_event_append(path, req, res, &e) != 0 && !warned) {
 		warned = 1;
@@ -288,8 +294,11 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *ph, int flags, int argc, const char **
 	(void)flags;
 	if (parse_opts(ph, argc, argv, &o) != 0)
 		return PAM_SERVICE_ERR;
-	if (pam_get_data(ph, DATA_ID, &id) != PAM_SUCCESS || id == NULL)
-		return PAM_IGNORE; /* this transaction did not use a key */
+	if (pam_get_data(ph, DATA_ID, &id) != PAM_SUCCESS || id == NULL) {
+		if (o.debug)
+			pam_syslog(ph, LOG_DEBUG, "account: no key in this transaction; ignored");
+		return PAM_IGNORE;
+	}
 	if (get_user(ph, &req.user) != 0)
 		return PAM_AUTH_ERR;
 	req.service = service_of(ph, &o);
