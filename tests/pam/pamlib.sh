@@ -48,6 +48,20 @@ start_syslog() {
 	done
 	[ -e "$SYSLOG.ready" ]
 }
+# sync_log: returns once everything sent to the listener before it is in
+# $SYSLOG (a marker goes through the same FIFO datagram socket); markers
+# are left out by logged().
+_sync=0
+sync_log() {
+	_sync=$((_sync + 1))
+	logger -d -u "$TMP/log.sock" "apikey-test-sync-$_sync" 2>/dev/null || return 1
+	_i=0
+	while ! grep -q "apikey-test-sync-$_sync\$" "$SYSLOG" && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+logged() { sync_log && grep -v 'apikey-test-sync-' "$SYSLOG"; }
 in_logns() { sh "$TOP/tests/pam/logns.sh" "$TMP/log.sock" "$@"; }
 LOGNS="$TOP/tests/pam/logns.sh"
 # logns_works: can this machine make a private mount namespace?

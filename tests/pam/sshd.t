@@ -144,7 +144,7 @@ check "sshd is still running" kill -0 "$SSHD_PID"
 
 no_secret_in "$TMP/sshd.log" $KEYS
 if [ "$LOGS" -eq 1 ]; then
-	log=$(cat "$SYSLOG")
+	log=$(logged)
 	no_secret_in "$SYSLOG" $KEYS
 	like "success logged with key id, user, service and rhost" "$log" \
 		"pam_apikey\\(sshd:auth\\): key $A accepted for $U service sshd rhost 127\\.0\\.0\\.1\$"
