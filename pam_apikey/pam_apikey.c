@@ -263,10 +263,12 @@ EXPORT int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const char
 	int rc = PAM_AUTH_ERR;
 
 	(void)flags;
-	if (parse_opts(ph, argc, argv, &o) != 0)
-		return PAM_SERVICE_ERR;
+	if (parse_opts(ph, argc, argv, &o) != 0) {
+		rc = PAM_SERVICE_ERR;
+		goto out;
+	}
 	if (get_user(ph, &req.user) != 0)
-		return PAM_AUTH_ERR;
+		goto out;
 	if ((rc = get_token(ph, &o, &req.key, &owned)) != PAM_SUCCESS)
 		goto out;
 	rc = PAM_AUTH_ERR;

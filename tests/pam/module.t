@@ -35,7 +35,6 @@ svc missing "auth required $SO db=$TMP/none.db" "account required $SO db=$TMP/no
 svc permit_then "auth required pam_permit.so" "account required $M" "account required pam_permit.so"
 svc deny_then "auth required pam_permit.so" "account required $M" "account required pam_deny.so"
 svc accbad "auth required pam_permit.so" "account required $M bogus"
-svc session "auth required $M" "session required $M"
 pc() { "$CASE" "$CONF" "$@"; }
 
 new_store
@@ -156,7 +155,4 @@ check "control and non-UTF-8 bytes fail" pc apikey alice "$TMP/ctl" PAM_AUTH_ERR
 head -c 65000 /dev/urandom >"$TMP/huge"
 check "64 KiB of random bytes fail" pc apikey alice "$TMP/huge" PAM_AUTH_ERR -
 
-# other entry points never grant anything
-svc chauth "password required $M"
-check "session entry points only ignore" pc session alice "$TMP/a2" PAM_AUTH_ERR -
 done_testing
