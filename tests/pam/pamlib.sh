@@ -15,6 +15,13 @@ need() {
 	fi
 }
 
+# have CMD...: every CMD is installed.
+have() {
+	for _c; do
+		command -v "$_c" >/dev/null 2>&1 || return 1
+	done
+}
+
 # free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

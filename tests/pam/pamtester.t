@@ -8,7 +8,7 @@
 . "$TOP/tests/cli/cli.sh"
 . "$TOP/tests/pam/pamlib.sh"
 need "pam_apikey.so is not built" test -f "$SO"
-need "pamtester is not installed" command -v pamtester
+need "pamtester is not installed" have pamtester
 need "pam_wrapper is not installed" test -f "$PWRAP_LIB"
 at_exit pwrap_cleanup
 

@@ -13,7 +13,7 @@
 need "pam_apikey.so is not built" test -f "$SO"
 need "needs root (useradd, sshd)" test "$(id -u)" -eq 0
 need "openssh-server, openssh-client or sshpass is not installed" \
-	command -v /usr/sbin/sshd ssh ssh-keygen sshpass useradd userdel
+	have /usr/sbin/sshd ssh ssh-keygen sshpass useradd userdel logger
 need "pam_wrapper is not installed" test -f "$PWRAP_LIB"
 LOGS=0
 if logns_works && start_syslog; then LOGS=1; fi
@@ -44,6 +44,7 @@ N=$(new_key "$TMP/n" "nouser$$")
 A2=$(new_key "$TMP/a2" "$U")
 forge "$TMP/a" "$TMP/forged"
 printf 'correct horse battery staple\n' >"$TMP/pw"
+sleep 1 # E expires
 KEYS="$TMP/a $TMP/r $TMP/d $TMP/e $TMP/s $TMP/s2 $TMP/f $TMP/f2 $TMP/b $TMP/n $TMP/a2 $TMP/forged"
 
 mkdir -p "$PAMD"
