@@ -49,6 +49,7 @@ keyadm/keyadm: $(KEYADM_SRC) $(wildcard keyadm/*.h) $(CORE_LIB)
 -include sasl_apikey/module.mk
 -include tests/module.mk
 -include tests/pam/module.mk
+-include tests/sasl/module.mk
 -include fuzz/module.mk
 -include bench/module.mk
 
