@@ -4,7 +4,7 @@
  *
  *   sasl-try --plugins DIR --db DB --mech PLAIN|LOGIN --user U
  *            [--authzid Z] [--service S] [--remote IP] [--initial yes|no]
- *            [--proxy yes] [--opt name=value ...]
+ *            [--proxy yes] [--opt name=value ...] [--between CMD]
  *            [--raw HEX | --raw-file FILE] < password
  *
  * The server loads its mechanisms only from DIR; the client uses the stock
@@ -13,12 +13,14 @@
  * and the --opt pairs (which win). The password is read from stdin, never
  * from argv, and is never printed. --raw/--raw-file send a hand-made first
  * message straight to sasl_server_start (no client). --proxy yes installs a
- * proxy policy that lets any authcid act as any authzid.
+ * proxy policy that lets any authcid act as any authzid. --between CMD runs
+ * two exchanges in the same process with the shell command CMD between
+ * them (a revocation seen by a long-lived server), a result line for each.
  *
  * Prints one line: the result name, and on success user=, authcid=, mech=
  * and plugin= (the file that provides the first server mechanism of that
  * name: the one sasl_server_start picks). Server log messages go to stderr
- * as "log: ...". Exits 0 only for SASL_OK.
+ * as "log: ...". Exits 0 only for SASL_OK (of the last exchange).
  */
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
@@ -186,7 +188,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: sasl-try --plugins DIR --db DB --mech PLAIN|LOGIN --user U\n"
 	                "       [--authzid Z] [--service S] [--remote IP] [--initial yes|no]\n"
-	                "       [--proxy yes] [--opt name=value ...]\n"
+	                "       [--proxy yes] [--opt name=value ...] [--between CMD]\n"
 	                "       [--raw HEX | --raw-file FILE] < password\n");
 	return 2;
 }
@@ -286,10 +288,10 @@ static int exchange(sasl_conn_t *s, sasl_conn_t *c, const char *mech, int initia
 int main(int argc, char **argv)
 {
 	const char *db = NULL, *mech = NULL, *service = "smtp", *remote = NULL;
-	const char *raw = NULL, *raw_file = NULL;
+	const char *raw = NULL, *raw_file = NULL, *between = NULL;
 	char db_opt[1100], remote_buf[300], *rawbuf = NULL;
 	sasl_conn_t *s = NULL, *c = NULL;
-	int initial = 1, proxy = 0, rc, i, status = 1;
+	int initial = 1, proxy = 0, rc, i, status = 1, round;
 	unsigned rawlen = 0;
 
 	opts[nopts++] = "mech_list=PLAIN LOGIN";
@@ -320,6 +322,8 @@ int main(int argc, char **argv)
 			proxy = strcmp(v, "yes") == 0;
 		else if (strcmp(a, "--opt") == 0 && strchr(v, '=') != NULL && nopts < OPTS_MAX - 1)
 			opts[nopts++] = v;
+		else if (strcmp(a, "--between") == 0)
+			between = v;
 		else if (strcmp(a, "--raw") == 0)
 			raw = v;
 		else if (strcmp(a, "--raw-file") == 0)
@@ -362,37 +366,50 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	sasl_server_plugin_info(mech, info_cb, NULL);
-	rc = sasl_server_new(service, "localhost", NULL, "127.0.0.1;25",
-	                     remote ? remote_buf : NULL, proxy ? proxy_cbs : NULL, 0, &s);
-	if (rc != SASL_OK) {
-		printf("%s (server new)\n", result_name(rc));
-		goto done;
-	}
-	if (rawbuf != NULL) {
-		const char *sout = NULL;
-		unsigned soutlen = 0;
-
-		rc = sasl_server_start(s, mech, rawbuf, rawlen, &sout, &soutlen);
-	} else {
-		rc = sasl_client_new(service, "localhost", remote ? remote_buf : NULL, "127.0.0.1;25",
-		                     NULL, 0, &c);
+	for (round = 0; round < (between != NULL ? 2 : 1); round++) {
+		if (round == 1) {
+			fflush(stdout);
+			if (system(between) != 0)
+				fprintf(stderr, "sasl-try: the --between command failed\n");
+		}
+		status = 1;
+		rc = sasl_server_new(service, "localhost", NULL, "127.0.0.1;25",
+		                     remote ? remote_buf : NULL, proxy ? proxy_cbs : NULL, 0, &s);
 		if (rc != SASL_OK) {
-			printf("%s (client new)\n", result_name(rc));
+			printf("%s (server new)\n", result_name(rc));
 			goto done;
 		}
-		rc = exchange(s, c, mech, initial);
-	}
-	if (rc == SASL_OK) {
-		const void *u = NULL, *au = NULL, *m = NULL;
+		if (rawbuf != NULL) {
+			const char *sout = NULL;
+			unsigned soutlen = 0;
 
-		sasl_getprop(s, SASL_USERNAME, &u);
-		sasl_getprop(s, SASL_AUTHUSER, &au);
-		sasl_getprop(s, SASL_MECHNAME, &m);
-		printf("SASL_OK user=%s authcid=%s mech=%s plugin=%s\n", u ? (const char *)u : "?",
-		       au ? (const char *)au : "?", m ? (const char *)m : "?", plugin);
-		status = 0;
-	} else {
-		printf("%s\n", result_name(rc));
+			rc = sasl_server_start(s, mech, rawbuf, rawlen, &sout, &soutlen);
+		} else {
+			rc = sasl_client_new(service, "localhost", remote ? remote_buf : NULL,
+			                     "127.0.0.1;25", NULL, 0, &c);
+			if (rc != SASL_OK) {
+				printf("%s (client new)\n", result_name(rc));
+				goto done;
+			}
+			rc = exchange(s, c, mech, initial);
+		}
+		if (rc == SASL_OK) {
+			const void *u = NULL, *au = NULL, *m = NULL;
+
+			sasl_getprop(s, SASL_USERNAME, &u);
+			sasl_getprop(s, SASL_AUTHUSER, &au);
+			sasl_getprop(s, SASL_MECHNAME, &m);
+			printf("SASL_OK user=%s authcid=%s mech=%s plugin=%s\n",
+			       u ? (const char *)u : "?", au ? (const char *)au : "?",
+			       m ? (const char *)m : "?", plugin);
+			status = 0;
+		} else {
+			printf("%s\n", result_name(rc));
+		}
+		if (c != NULL)
+			sasl_dispose(&c);
+		if (s != NULL)
+			sasl_dispose(&s);
 	}
 done:
 	if (c != NULL)
