@@ -72,7 +72,7 @@ static int read_opts(const sasl_utils_t *u, struct opts *o)
 	    (o->events[0] != '\0' && o->events[0] != '/' && strcmp(o->events, "none") != 0) ||
 	    get_opt(u, "apikey_fallback", fb, sizeof(fb)) < 0 ||
 	    (strcmp(fb, "yes") != 0 && strcmp(fb, "no") != 0)) {
-		u->log(NULL, SASL_LOG_ERR,
+		u->log(u->conn, SASL_LOG_ERR,
 		       "apikey: invalid apikey_db, apikey_service, apikey_events or "
 		       "apikey_fallback "
 		       "option: failing closed");
@@ -113,7 +113,7 @@ static void record_event(const sasl_utils_t *u, const struct opts *o,
 	else if (ak_events_path(path, sizeof(path), o->db) != 0)
 		return;
 	if (ak_event_append(path, req, res, &e) != 0 && !__atomic_exchange_n(&warned, 1, 0))
-		u->log(NULL, SASL_LOG_WARN, "apikey: cannot record usage events: %s", e.msg);
+		u->log(u->conn, SASL_LOG_WARN, "apikey: cannot record usage events: %s", e.msg);
 }
 
 static void log_result(sasl_server_params_t *sp, const struct ak_verify_req *req,
