@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
@@ -112,7 +113,10 @@ static void record_event(const sasl_utils_t *u, const struct opts *o,
 		snprintf(path, sizeof(path), "%s", o->events);
 	else if (ak_events_path(path, sizeof(path), o->db) != 0)
 		return;
-	if (ak_event_append(path, req, res, &e) != 0 && !__atomic_exchange_n(&warned, 1, 0))
+	/* A missing default events file means events are off (as in PAM). */
+	if (ak_event_append(path, req, res, &e) != 0 &&
+	    !(o->events[0] == '\0' && e.code == AK_E_IO && access(path, F_OK) != 0) &&
+	    !__atomic_exchange_n(&warned, 1, 0))
 		u->log(u->conn, SASL_LOG_WARN, "apikey: cannot record usage events: %s", e.msg);
 }
 
@@ -200,7 +204,11 @@ static int finish(sasl_server_params_t *sp, sasl_out_params_t *op, const char *a
 		flags |= SASL_CU_AUTHZID;
 	rc = sp->canon_user(sp->utils->conn, authcid, 0, flags, op);
 	if (rc == SASL_OK && !(flags & SASL_CU_AUTHZID))
-		rc = sp->canon_user(sp->utils->conn, authzid, 0, SASL_CU_AUTHZID, op);
+		/* Also externally verified: otherwise the library looks the
+		 * authzid up in auxprop and, with none loaded, fails. Its proxy
+		 * policy still decides whether authcid may act as authzid. */
+		rc = sp->canon_user(sp->utils->conn, authzid, 0,
+		                    SASL_CU_AUTHZID | SASL_CU_EXTERNALLY_VERIFIED, op);
 	if (rc == SASL_OK)
 		set_done(op);
 	return rc;
