@@ -45,40 +45,74 @@ static const char *want_mech;
 static const char *result_name(int rc)
 {
 	switch (rc) {
-	case SASL_OK: return "SASL_OK";
-	case SASL_CONTINUE: return "SASL_CONTINUE";
-	case SASL_FAIL: return "SASL_FAIL";
-	case SASL_NOMEM: return "SASL_NOMEM";
-	case SASL_BUFOVER: return "SASL_BUFOVER";
-	case SASL_NOMECH: return "SASL_NOMECH";
-	case SASL_BADPROT: return "SASL_BADPROT";
-	case SASL_NOTDONE: return "SASL_NOTDONE";
-	case SASL_BADPARAM: return "SASL_BADPARAM";
-	case SASL_TRYAGAIN: return "SASL_TRYAGAIN";
-	case SASL_BADMAC: return "SASL_BADMAC";
-	case SASL_NOTINIT: return "SASL_NOTINIT";
-	case SASL_INTERACT: return "SASL_INTERACT";
-	case SASL_BADSERV: return "SASL_BADSERV";
-	case SASL_WRONGMECH: return "SASL_WRONGMECH";
-	case SASL_BADAUTH: return "SASL_BADAUTH";
-	case SASL_NOAUTHZ: return "SASL_NOAUTHZ";
-	case SASL_TOOWEAK: return "SASL_TOOWEAK";
-	case SASL_ENCRYPT: return "SASL_ENCRYPT";
-	case SASL_TRANS: return "SASL_TRANS";
-	case SASL_EXPIRED: return "SASL_EXPIRED";
-	case SASL_DISABLED: return "SASL_DISABLED";
-	case SASL_NOUSER: return "SASL_NOUSER";
-	case SASL_BADVERS: return "SASL_BADVERS";
-	case SASL_UNAVAIL: return "SASL_UNAVAIL";
-	case SASL_NOVERIFY: return "SASL_NOVERIFY";
-	case SASL_PWLOCK: return "SASL_PWLOCK";
-	case SASL_NOCHANGE: return "SASL_NOCHANGE";
-	case SASL_WEAKPASS: return "SASL_WEAKPASS";
-	case SASL_NOUSERPASS: return "SASL_NOUSERPASS";
-	case SASL_NEED_OLD_PASSWD: return "SASL_NEED_OLD_PASSWD";
-	case SASL_CONSTRAINT_VIOLAT: return "SASL_CONSTRAINT_VIOLAT";
-	case SASL_BADBINDING: return "SASL_BADBINDING";
-	default: return "SASL_UNKNOWN";
+	case SASL_OK:
+		return "SASL_OK";
+	case SASL_CONTINUE:
+		return "SASL_CONTINUE";
+	case SASL_FAIL:
+		return "SASL_FAIL";
+	case SASL_NOMEM:
+		return "SASL_NOMEM";
+	case SASL_BUFOVER:
+		return "SASL_BUFOVER";
+	case SASL_NOMECH:
+		return "SASL_NOMECH";
+	case SASL_BADPROT:
+		return "SASL_BADPROT";
+	case SASL_NOTDONE:
+		return "SASL_NOTDONE";
+	case SASL_BADPARAM:
+		return "SASL_BADPARAM";
+	case SASL_TRYAGAIN:
+		return "SASL_TRYAGAIN";
+	case SASL_BADMAC:
+		return "SASL_BADMAC";
+	case SASL_NOTINIT:
+		return "SASL_NOTINIT";
+	case SASL_INTERACT:
+		return "SASL_INTERACT";
+	case SASL_BADSERV:
+		return "SASL_BADSERV";
+	case SASL_WRONGMECH:
+		return "SASL_WRONGMECH";
+	case SASL_BADAUTH:
+		return "SASL_BADAUTH";
+	case SASL_NOAUTHZ:
+		return "SASL_NOAUTHZ";
+	case SASL_TOOWEAK:
+		return "SASL_TOOWEAK";
+	case SASL_ENCRYPT:
+		return "SASL_ENCRYPT";
+	case SASL_TRANS:
+		return "SASL_TRANS";
+	case SASL_EXPIRED:
+		return "SASL_EXPIRED";
+	case SASL_DISABLED:
+		return "SASL_DISABLED";
+	case SASL_NOUSER:
+		return "SASL_NOUSER";
+	case SASL_BADVERS:
+		return "SASL_BADVERS";
+	case SASL_UNAVAIL:
+		return "SASL_UNAVAIL";
+	case SASL_NOVERIFY:
+		return "SASL_NOVERIFY";
+	case SASL_PWLOCK:
+		return "SASL_PWLOCK";
+	case SASL_NOCHANGE:
+		return "SASL_NOCHANGE";
+	case SASL_WEAKPASS:
+		return "SASL_WEAKPASS";
+	case SASL_NOUSERPASS:
+		return "SASL_NOUSERPASS";
+	case SASL_NEED_OLD_PASSWD:
+		return "SASL_NEED_OLD_PASSWD";
+	case SASL_CONSTRAINT_VIOLAT:
+		return "SASL_CONSTRAINT_VIOLAT";
+	case SASL_BADBINDING:
+		return "SASL_BADBINDING";
+	default:
+		return "SASL_UNKNOWN";
 	}
 }
 
@@ -122,8 +156,8 @@ static int log_cb(void *ctx, int level, const char *message)
 }
 
 static int proxy_cb(sasl_conn_t *conn, void *ctx, const char *requested_user, unsigned rlen,
-                    const char *auth_identity, unsigned alen, const char *def_realm,
-                    unsigned urlen, struct propctx *propctx)
+                    const char *auth_identity, unsigned alen, const char *def_realm, unsigned urlen,
+                    struct propctx *propctx)
 {
 	(void)conn, (void)ctx, (void)requested_user, (void)rlen, (void)auth_identity;
 	(void)alen, (void)def_realm, (void)urlen, (void)propctx;
