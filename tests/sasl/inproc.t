@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2034,SC2086 # ids kept for reference; option lists split on purpose
 # sasl_apikey through the real libsasl2 (client and server in one process,
 # tests/sasl/sasl-try): the server's plugin directory holds only our plugin,
 # the client uses the stock PLAIN and LOGIN client plugins.
@@ -22,7 +23,6 @@ printf '\n' >"$TMP/empty"
 sleep 2 # the 1s key has expired
 
 P="--mech PLAIN --user alice --service smtp --remote 127.0.0.1"
-# shellcheck disable=SC2086
 {
 	res "valid key, PLAIN: SASL_OK" SASL_OK "$TMP/a" $P
 	like "the authenticated user is alice, through our plugin" "$(cat "$TMP/st.out")" \

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2034,SC2086 # ids kept for reference; option lists split on purpose
 # A real memcached -S (SASL, binary protocol) on 127.0.0.1 with sasl_apikey,
 # driven by the SASL-capable libmemcached tools, several clients at once.
 # memcached reads <SASL_CONF_PATH>/memcached.conf and runs as nobody.

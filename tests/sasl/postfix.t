@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2034,SC2086 # ids kept for reference; option lists split on purpose
 # A real Postfix smtpd on 127.0.0.1 with sasl_apikey: AUTH PLAIN and LOGIN
 # through swaks, relaying only for authenticated clients. Postfix runs from
 # this test's own config_directory (nothing in /etc is touched); Debian's

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2034,SC2086 # ids kept for reference; option lists split on purpose
 # Precedence: with the stock PLAIN and LOGIN plugins in the same directory,
 # ours handles the exchange whatever order the files were created in (the
 # library orders equal-ranked mechanisms by readdir()).

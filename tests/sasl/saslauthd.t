@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2034,SC2086 # ids kept for reference; option lists split on purpose
 # For applications that call sasl_checkpass (Cyrus IMAP LOGIN, POP3
 # USER/PASS): the stock saslauthd -a pam with pam_apikey, run under
 # pam_wrapper with this test's PAM service directory, checked with
