@@ -25,8 +25,10 @@ V=$(new_key "$TMP/v" alice)
 ka revoke "$R" >/dev/null 2>&1
 ka disable "$D" >/dev/null 2>&1
 forge "$TMP/a" "$TMP/forged"
-# smtpd runs as postfix: the store must be readable (never writable) by it.
-chmod 0644 "$DB" "$DB.lock" 2>/dev/null
+# smtpd runs as postfix and drops supplementary groups: the store gets
+# the group postfix, mode 0640, as docs/sasl.md tells administrators.
+chgrp postfix "$DB" "$DB.lock" 2>/dev/null
+chmod 0640 "$DB" "$DB.lock" 2>/dev/null
 chmod 0755 "$PLUGDIR"
 
 PF="$TMP/pf"
@@ -147,6 +149,7 @@ ka revoke "$V" >/dev/null 2>&1
 refused "$TMP/v" PLAIN alice
 
 sleep 1
+is "keyadm revoke kept the store's group and mode" "$(stat -c '%G %a' "$DB")" "postfix 640"
 check "the mail log has our plugin's lines" grep -q "apikey: " "$PF/maillog"
 check "the mail log names the revoked key's result" grep -q "key=$V result=REVOKED" "$PF/maillog"
 check "the mail log names a wrong user" grep -q "user=bob key=$A result=WRONG_USER" "$PF/maillog"
