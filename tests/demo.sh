@@ -56,7 +56,7 @@ fi
 
 sasl_try() {
 	"$sasl_try" --plugins "$dir/sasl" --db "$db" --mech PLAIN --user alice \
-		--service smtp --remote 127.0.0.1 <"$key" 2>&1 | sed 's/^/  /' || true
+		--service smtp --remote 127.0.0.1 <"$key" 2>&1 | grep -v "^log: \[5\]" | sed 's/^/  /' || true
 }
 if [ -f "$sasl_so" ] && [ -x "$sasl_try" ]; then
 	mkdir -p "$dir/sasl"
