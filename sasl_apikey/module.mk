@@ -1,5 +1,7 @@
 # libapikey.so: Cyrus SASL names a plugin after its file. Linked with the
 # core archive and static libsodium; exports only sasl_server_plug_init.
+# The version script is load-bearing: libsodium.a is not fully PIC, and
+# only making its symbols local lets the linker resolve them.
 # -z nodelete keeps the core's cached store handle across sasl_done and
 # re-initialisation in long-lived servers.
 SASL_SO := sasl_apikey/libapikey.so

@@ -103,7 +103,8 @@ static const char *source_of(const sasl_server_params_t *sp, char *buf, size_t c
 static void record_event(const sasl_utils_t *u, const struct opts *o,
                          const struct ak_verify_req *req, const struct ak_verify_res *res)
 {
-	static int warned;
+	static int warned; /* the plugin's one mutable static: report once per
+	                    * process, set atomically (several threads) */
 	char path[1100];
 	struct ak_error e;
 
@@ -227,29 +228,43 @@ static int plain_step(sasl_server_params_t *sp, const char *in, unsigned len, sa
 	char msg[MSG_MAX + 1];
 	const char *authzid = msg, *authcid, *secret;
 	size_t zlen, clen, slen;
-	int rc;
+	int rc = SASL_BADPROT;
 
 	if (len == 0 || len > MSG_MAX)
-		return badprot(sp, "PLAIN");
+		goto out;
 	memcpy(msg, in, len);
 	msg[len] = '\0';
 	zlen = strnlen(msg, len);
-	if (zlen >= len)
-		return badprot(sp, "PLAIN");
+	if (zlen >= len || zlen > FIELD_MAX)
+		goto out;
 	authcid = msg + zlen + 1;
 	clen = strnlen(authcid, len - zlen - 1);
-	if (zlen + 1 + clen >= len || clen == 0 || zlen > FIELD_MAX || clen > FIELD_MAX)
-		rc = badprot(sp, "PLAIN");
-	else {
-		secret = authcid + clen + 1;
-		slen = len - zlen - clen - 2;
-		if (slen == 0 || slen > SECRET_MAX || memchr(secret, '\0', slen) != NULL)
-			rc = badprot(sp, "PLAIN");
-		else if ((rc = check_secret(sp, authcid, secret, slen)) == SASL_OK)
-			rc = finish(sp, op, authcid, authzid);
-	}
+	if (zlen + 1 + clen >= len || clen == 0 || clen > FIELD_MAX)
+		goto out;
+	secret = authcid + clen + 1;
+	slen = len - zlen - clen - 2;
+	if (slen == 0 || slen > SECRET_MAX || memchr(secret, '\0', slen) != NULL)
+		goto out;
+	if ((rc = check_secret(sp, authcid, secret, slen)) == SASL_OK)
+		rc = finish(sp, op, authcid, authzid);
+out:
 	sodium_memzero(msg, sizeof(msg));
-	return rc;
+	return rc == SASL_BADPROT ? badprot(sp, "PLAIN") : rc;
+}
+
+/* LOGIN step 1: the user name ("Username:" answered, or the initial
+ * response); then ask for the password. */
+static int login_user(struct conn *c, sasl_server_params_t *sp, const char *in, unsigned len,
+                      const char **out, unsigned *outlen)
+{
+	if (len == 0 || len > FIELD_MAX || memchr(in, '\0', len) != NULL)
+		return badprot(sp, "LOGIN");
+	memcpy(c->user, in, len);
+	c->user[len] = '\0';
+	*out = "Password:";
+	*outlen = 9;
+	c->step = 2;
+	return SASL_CONTINUE;
 }
 
 /* LOGIN: "Username:" then "Password:", or the user name as the initial
@@ -258,7 +273,7 @@ static int login_step(struct conn *c, sasl_server_params_t *sp, const char *in, 
                       const char **out, unsigned *outlen, sasl_out_params_t *op)
 {
 	char secret[SECRET_MAX + 1];
-	int rc;
+	int rc = SASL_BADPROT;
 
 	if (c->step == 0 && len == 0) {
 		*out = "Username:";
@@ -266,24 +281,17 @@ static int login_step(struct conn *c, sasl_server_params_t *sp, const char *in, 
 		c->step = 1;
 		return SASL_CONTINUE;
 	}
-	if (c->step <= 1) {
-		if (len == 0 || len > FIELD_MAX || memchr(in, '\0', len) != NULL)
-			return badprot(sp, "LOGIN");
-		memcpy(c->user, in, len);
-		c->user[len] = '\0';
-		*out = "Password:";
-		*outlen = 9;
-		c->step = 2;
-		return SASL_CONTINUE;
-	}
+	if (c->step <= 1)
+		return login_user(c, sp, in, len, out, outlen);
 	if (len == 0 || len > SECRET_MAX || memchr(in, '\0', len) != NULL)
-		return badprot(sp, "LOGIN");
+		goto out;
 	memcpy(secret, in, len);
 	secret[len] = '\0';
 	if ((rc = check_secret(sp, c->user, secret, len)) == SASL_OK)
 		rc = finish(sp, op, c->user, NULL);
+out:
 	sodium_memzero(secret, sizeof(secret));
-	return rc;
+	return rc == SASL_BADPROT ? badprot(sp, "LOGIN") : rc;
 }
 
 static int mech_new(void *glob, sasl_server_params_t *sp, const char *challenge, unsigned challen,
