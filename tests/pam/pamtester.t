@@ -25,17 +25,25 @@ svc smtp "auth required $M" "account required $M"
 svc both "auth required $M" "account required $M" "session required $M" "password required $M"
 svc gone "auth required $SO db=$TMP/gone.db" "account required $SO db=$TMP/gone.db"
 
-# pt KEYFILE [-I item=value] SERVICE USER OPS...: pamtester's last line
-# (the result), without the prompt; the key goes to its conversation on
-# stdin, never on the command line.
+# pt KEYFILE [-I item=value] SERVICE USER OPS...: pamtester's result line,
+# without the prompts; the key goes to its conversation on stdin, never on
+# the command line. pamtester reports success on stdout and failure on
+# stderr (the two are not ordered in one pipe): the last line of the
+# stream that matches its exit status.
 pt() {
 	_k=$1
 	shift
-	pwrap pamtester "$@" <"$_k" 2>&1 | grep -v '^PWRAP' | tail -n 1 | sed 's/^Password: //'
+	if pwrap pamtester "$@" <"$_k" >"$TMP/pt.out" 2>"$TMP/pt.err"; then
+		_f="$TMP/pt.out"
+	else
+		_f="$TMP/pt.err"
+	fi
+	grep -v '^PWRAP' "$_f" | tail -n 1 | sed 's/^\(Password: \)*//'
 }
 OKAUTH='pamtester: successfully authenticated'
 OKACCT='pamtester: account management done.'
 FAIL='pamtester: Authentication failure'
+UNAVAIL='pamtester: Authentication service cannot retrieve authentication info'
 
 new_store
 A=$(new_key "$TMP/a" alice)
@@ -77,6 +85,111 @@ like "a world-writable store: PAM_AUTHINFO_UNAVAIL" "$(pt "$TMP/a" app alice aut
 	'pamtester: Authentication service cannot retrieve authentication info'
 chmod 0640 "$DB"
 is "the store fixed: the key works again" "$(pt "$TMP/a" app alice authenticate)" "$OKAUTH"
+chmod 0660 "$DB"
+like "a group-writable store: PAM_AUTHINFO_UNAVAIL" "$(pt "$TMP/a" app alice authenticate)" "$UNAVAIL"
+chmod 0640 "$DB"
+ln -s "$DB" "$TMP/link.db"
+svc link "auth required $SO db=$TMP/link.db"
+like "a store reached through a symlink: PAM_AUTHINFO_UNAVAIL" "$(pt "$TMP/a" link alice authenticate)" "$UNAVAIL"
+cp "$DB" "$TMP/nobody.db"
+chown nobody "$TMP/nobody.db"
+svc nobody "auth required $SO db=$TMP/nobody.db"
+like "a store not owned by root: PAM_AUTHINFO_UNAVAIL" "$(pt "$TMP/a" nobody alice authenticate)" "$UNAVAIL"
+cp "$DB" "$TMP/trunc.db"
+truncate -s 200 "$TMP/trunc.db"
+svc trunc "auth required $SO db=$TMP/trunc.db"
+like "a truncated store: PAM_AUTHINFO_UNAVAIL" "$(pt "$TMP/a" trunc alice authenticate)" "$UNAVAIL"
+cp "$DB" "$TMP/copy.db"
+svc copy "auth required $SO db=$TMP/copy.db"
+is "the twin: an intact copy of the store, owned by root, works" \
+	"$(pt "$TMP/a" copy alice authenticate)" "$OKAUTH"
+
+# A genuine key of another store (same prefix): its id is unknown here.
+"$KEYADM" --db "$TMP/second.db" init >/dev/null 2>&1
+"$KEYADM" --db "$TMP/second.db" create alice >"$TMP/other" 2>/dev/null
+svc second "auth required $SO db=$TMP/second.db"
+is "a key of a second store works against that store" "$(pt "$TMP/other" second alice authenticate)" "$OKAUTH"
+is "NOT_FOUND: the same key against this store" "$(pt "$TMP/other" app alice authenticate)" "$FAIL"
+
+# Options, through the service file.
+svc opt_service "auth required $M service=smtp" "account required $M service=smtp"
+is "service=smtp: a key limited to smtp passes in another PAM service" \
+	"$(pt "$TMP/s" opt_service alice authenticate acct_mgmt)" "$OKACCT"
+S3=$(new_key "$TMP/s3" alice --service sshd)
+is "service=smtp: a key limited to sshd is SERVICE_DENIED" "$(pt "$TMP/s3" opt_service alice authenticate)" "$FAIL"
+svc split "auth required $M service=smtp" "account required $M"
+is "account re-checks the key: allowed in auth (service=smtp) ..." \
+	"$(pt "$TMP/s" split alice authenticate)" "$OKAUTH"
+is "... and refused in account, which checks the service app" \
+	"$(pt "$TMP/s" split alice authenticate acct_mgmt)" "$FAIL"
+svc acct_only "account required $M" "account required pam_permit.so"
+is "account with no key used: PAM_IGNORE, the stack decides (permit)" \
+	"$(pt "$TMP/empty" acct_only alice acct_mgmt)" "$OKACCT"
+svc acct_alone "account required $M"
+is "account with no key used grants nothing on its own" \
+	"$(pt "$TMP/empty" acct_alone alice acct_mgmt)" "pamtester: Permission denied"
+
+SERVERR='pamtester: Error in service module'
+for o in bogus db=relative/keys.db db= service= nonkey=maybe events=relative "DB=$DB" use_first_pass=1; do
+	svc badopt "auth required $M $o"
+	is "option '$o' is refused: PAM_SERVICE_ERR, even for a valid key" \
+		"$(pt "$TMP/a" badopt alice authenticate)" "$SERVERR"
+done
+svc badacct "auth required $M" "account required $M nonkey=maybe"
+is "a bad option in account fails it (PAM_SERVICE_ERR)" \
+	"$(pt "$TMP/a" badacct alice authenticate acct_mgmt)" "$SERVERR"
+
+# nonkey: fail (default) vs ignore, with pam_permit/pam_deny standing in
+# for pam_unix.
+svc nk_fail "auth required $M" "auth required pam_permit.so"
+svc nk_ign "auth required $M nonkey=ignore" "auth required pam_permit.so"
+svc nk_ign_deny "auth required $M nonkey=ignore" "auth required pam_deny.so"
+svc nk_stack "auth [success=done ignore=ignore default=die] $M nonkey=ignore" \
+	"auth required pam_permit.so"
+svc nk_stack_deny "auth [success=done ignore=ignore default=die] $M nonkey=ignore" \
+	"auth required pam_deny.so"
+is "nonkey=fail (default): a password fails the stack" "$(pt "$TMP/pw" nk_fail alice authenticate)" "$FAIL"
+is "nonkey=ignore: a password is handed on (pam_permit decides)" \
+	"$(pt "$TMP/pw" nk_ign alice authenticate)" "$OKAUTH"
+is "nonkey=ignore: a password is handed on (pam_deny decides)" \
+	"$(pt "$TMP/pw" nk_ign_deny alice authenticate)" "$FAIL"
+is "nonkey=ignore: a revoked key is still checked and fails" "$(pt "$TMP/r" nk_ign alice authenticate)" "$FAIL"
+is "nonkey=ignore: a forged key is still checked and fails" "$(pt "$TMP/forged" nk_ign alice authenticate)" "$FAIL"
+is "keys-or-password stack: a valid key is done before pam_deny" \
+	"$(pt "$TMP/a" nk_stack_deny alice authenticate)" "$OKAUTH"
+is "keys-or-password stack: a password goes on to the next module" \
+	"$(pt "$TMP/pw" nk_stack alice authenticate)" "$OKAUTH"
+is "keys-or-password stack: a revoked key stops the stack (die)" \
+	"$(pt "$TMP/r" nk_stack alice authenticate)" "$FAIL"
+is "keys-or-password stack: another user's key stops the stack" \
+	"$(pt "$TMP/a" nk_stack bob authenticate)" "$FAIL"
+
+# use_first_pass / try_first_pass. The first module (a store that does not
+# exist, optional) prompts and leaves the answer as PAM_AUTHTOK; the input
+# holds one line, so a second prompt would hit end of file and fail.
+svc ufp "auth optional $SO db=$TMP/gone.db" "auth required $M use_first_pass"
+svc ufp_alone "auth required $M use_first_pass"
+svc tfp "auth optional $SO db=$TMP/gone.db" "auth required $M try_first_pass"
+svc tfp_alone "auth required $M try_first_pass"
+svc two_prompts "auth optional $SO db=$TMP/gone.db" "auth required $M"
+is "use_first_pass takes the earlier module's answer" "$(pt "$TMP/a" ufp alice authenticate)" "$OKAUTH"
+is "use_first_pass: the earlier answer is still verified (revoked)" "$(pt "$TMP/r" ufp alice authenticate)" "$FAIL"
+is "use_first_pass with no earlier answer fails, never prompts" "$(pt "$TMP/a" ufp_alone alice authenticate)" "$FAIL"
+is "try_first_pass takes the earlier module's answer" "$(pt "$TMP/a" tfp alice authenticate)" "$OKAUTH"
+is "try_first_pass with no earlier answer prompts" "$(pt "$TMP/a" tfp_alone alice authenticate)" "$OKAUTH"
+is "without either, the module prompts again (and meets end of input)" \
+	"$(pt "$TMP/a" two_prompts alice authenticate)" "$FAIL"
+
+# events=PATH: one line per check, with the id and never the key.
+: >"$TMP/ev"
+svc events "auth required $M events=$TMP/ev"
+is "events=PATH: the check passes" "$(pt "$TMP/a" events alice authenticate)" "$OKAUTH"
+is "events=PATH: one line, naming the key id" "$(grep -c "$A" "$TMP/ev")" 1
+no_secret_in "$TMP/ev" "$TMP/a"
+svc noevents "auth required $M events=none"
+is "events=none: the check passes" "$(pt "$TMP/a" noevents alice authenticate)" "$OKAUTH"
+is "events=none: nothing more recorded" "$(wc -l <"$TMP/ev" | tr -d ' ')" 1
+
 ka revoke "$A" --reason "revoked between two runs" >/dev/null 2>&1
 is "revoked after the previous run: the next run fails" "$(pt "$TMP/a" app alice authenticate)" "$FAIL"
 done_testing
