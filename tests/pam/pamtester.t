@@ -190,6 +190,44 @@ svc noevents "auth required $M events=none"
 is "events=none: the check passes" "$(pt "$TMP/a" noevents alice authenticate)" "$OKAUTH"
 is "events=none: nothing more recorded" "$(wc -l <"$TMP/ev" | tr -d ' ')" 1
 
+# Keys or the Unix password: the real pam_unix below the module, for a
+# test user with a password (created here, removed at exit).
+if [ "$(id -u)" -eq 0 ] && have useradd userdel chpasswd; then
+	U=akpt$$
+	while id "$U" >/dev/null 2>&1; do U=${U}x; done
+	if useradd -M -s /bin/sh "$U" 2>/dev/null; then
+		at_exit "userdel -f $U >/dev/null 2>&1"
+		printf 'unix-Pass-%s\n' "$$" >"$TMP/upw"
+		printf 'unix-Wrong-%s\n' "$$" >"$TMP/upw_bad"
+		printf '%s:%s\n' "$U" "$(cat "$TMP/upw")" | chpasswd
+		UK=$(new_key "$TMP/uk" "$U")
+		UR=$(new_key "$TMP/ur" "$U")
+		ka revoke "$UR" >/dev/null 2>&1
+		svc mixed "auth [success=done ignore=ignore default=die] $M nonkey=ignore" \
+			"auth required pam_unix.so try_first_pass" "account required $M" \
+			"account required pam_unix.so"
+		svc keys_only "auth required $M" "account required $M" "account required pam_unix.so"
+		is "pam_unix stack: the Unix password logs in (one prompt)" \
+			"$(pt "$TMP/upw" mixed "$U" authenticate acct_mgmt)" "$OKACCT"
+		is "pam_unix stack: a wrong Unix password fails" \
+			"$(pt "$TMP/upw_bad" mixed "$U" authenticate)" "$FAIL"
+		is "pam_unix stack: the user's key logs in" \
+			"$(pt "$TMP/uk" mixed "$U" authenticate acct_mgmt)" "$OKACCT"
+		is "pam_unix stack: a revoked key never reaches pam_unix" \
+			"$(pt "$TMP/ur" mixed "$U" authenticate)" "$FAIL"
+		is "pam_unix stack: alice's key for this user fails" \
+			"$(pt "$TMP/a" mixed "$U" authenticate)" "$FAIL"
+		is "keys only: the Unix password is refused" \
+			"$(pt "$TMP/upw" keys_only "$U" authenticate)" "$FAIL"
+		is "keys only: the user's key logs in" \
+			"$(pt "$TMP/uk" keys_only "$U" authenticate acct_mgmt)" "$OKACCT"
+	else
+		not_ok "useradd $U"
+	fi
+else
+	skip "pam_unix stack: needs root and useradd"
+fi
+
 ka revoke "$A" --reason "revoked between two runs" >/dev/null 2>&1
 is "revoked after the previous run: the next run fails" "$(pt "$TMP/a" app alice authenticate)" "$FAIL"
 done_testing
