@@ -58,18 +58,6 @@ static int audit_one(const struct ak_audit *a, void *vr)
 	return 0;
 }
 
-/* --since: a duration means that long ago, a date means that date. */
-static int64_t since_ms(const struct ka_ctx *c, const char *s)
-{
-	int64_t d;
-
-	if (ak_parse_duration(&d, s) == 0)
-		return c->now - d;
-	if (ak_parse_when(&d, s, c->now) != 0)
-		ka_usage("invalid --since (a duration like 7d or a date like 2027-01-31)");
-	return d;
-}
-
 static int audit_verify(const struct ka_ctx *c, struct ak_store *st)
 {
 	struct ak_error e = {AK_OK, ""};
@@ -99,7 +87,7 @@ int ka_cmd_audit(const struct ka_ctx *c)
 	if (c->o->key)
 		ka_check_id(c->o->key);
 	if (c->o->since)
-		r.since = since_ms(c, c->o->since);
+		r.since = ka_since(c, c->o->since);
 	st = ka_store_open(c);
 	if (c->o->verify)
 		return audit_verify(c, st);

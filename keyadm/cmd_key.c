@@ -46,12 +46,13 @@ int ka_cmd_init(const struct ka_ctx *c)
 	if (ak_store_init(c->db, prefix, gid, c->actor, &e) != 0)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
 	fprintf(stderr, "keyadm: created the key store %s (prefix %s, mode 0640)\n", c->db, prefix);
+	ka_events_create(c, gid);
 	if (gr == NULL)
 		fprintf(stderr,
 		        "keyadm: there is no group apikey: the store stays in your group; "
 		        "to let services read it: groupadd --system apikey && "
-		        "chgrp apikey %s %s.lock\n",
-		        c->db, c->db);
+		        "chgrp apikey %s %s.lock %s\n",
+		        c->db, c->db, c->events);
 	return KA_EXIT_OK;
 }
 
@@ -138,11 +139,13 @@ int ka_cmd_create(const struct ka_ctx *c)
 	if (!c->o->batch && c->o->n_args == 0)
 		ka_usage("create: missing argument USER (or --batch with users on stdin)");
 	ka_parse_restrictions(c, &r);
+	ka_policy_new_expiry(c, &r);
 	if (c->o->batch)
 		return ka_create_batch(c, &r);
 	user = c->o->args[0];
 	ka_check_user(user);
 	t = ka_txn_begin(c);
+	ka_policy_count(c, t, user);
 	if (ak_txn_new_key(t, &k, key, user, &e) != 0) {
 		sodium_memzero(key, sizeof(key));
 		ka_txn_fail(t, &e);
@@ -207,6 +210,7 @@ int ka_cmd_rotate(const struct ka_ctx *c)
 	if (ak_txn_new_key(t, &nk, key, old.owner, &e) != 0)
 		ka_txn_fail(t, &e);
 	rotate_apply(t, &old, &nk, grace);
+	nk.expires_ms = ka_policy_rotated_expiry(c, nk.expires_ms, ak_txn_now(t));
 	snprintf(why, sizeof(why), "rotated to %s", nk.id);
 	if (ak_txn_put_key(t, &nk, &e) != 0 || ak_txn_put_key(t, &old, &e) != 0 ||
 	    ak_txn_audit(t, "rotate", old.id, old.owner, why, &e) != 0 ||
@@ -269,6 +273,8 @@ int ka_cmd_set(const struct ka_ctx *c)
 		ka_die(KA_EXIT_NOENT, "no key %s", o->args[0]);
 	if (k.state == AK_STATE_REVOKED)
 		ka_die(KA_EXIT_FAIL, "key %s is revoked: it cannot change", k.id);
+	if (o->expires || o->no_expiry)
+		ka_policy_check_expiry(c, r.expires_ms, k.created_ms);
 	set_apply(c, &k, &r, what, sizeof(what));
 	snprintf(why, sizeof(why), "changed:%s", what);
 	if (ak_txn_put_key(t, &k, &e) != 0 || ak_txn_audit(t, "set", k.id, k.owner, why, &e) != 0)

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "apikey.h"
 
@@ -13,6 +14,13 @@
 #define KA_EXIT_USAGE 2
 #define KA_EXIT_NOENT 3
 #define KA_EXIT_REJECTED 4 /* verify: the key was checked and is not VALID */
+#define KA_EXIT_FOUND 1    /* scan: keys were found */
+#define KA_EXIT_SCANERR 5  /* scan: a path could not be read (and nothing found) */
+
+/* The policy file; a build for tests may point elsewhere. */
+#ifndef KA_SYSCONF
+#define KA_SYSCONF "/etc/apikey/apikey.conf"
+#endif
 
 /* The largest input read from stdin or a file (a key is far smaller). */
 #define KA_INPUT_MAX 4096
@@ -25,16 +33,38 @@ struct ka_opts {
 	const char *db, *prefix, *name, *expires, *service, *from, *reason;
 	const char *user, *key, *grace, *state,
 	        *since; /* --key: a file (revoke) or an id (audit) */
+	const char *config, *unused, *expiring, *stale;
 	int json, help, version, no_expiry, any_service, any_source, verify, batch;
+	int record, revoke, follow_symlinks;
 	unsigned given; /* KA_O_* bits of the options present */
+};
+
+/* The site policy (apikey.conf); zero values mean "no limit". */
+struct ka_policy {
+	char path[1024]; /* the file read; "" when there was none */
+	int64_t max_lifetime, default_expiry;
+	char max_lifetime_text[32]; /* as written, for messages */
+	unsigned long max_keys;
+	int self_service;
+	char store[1024]; /* "" when not set */
 };
 
 /* The run's context: where the store is, who acts, when. */
 struct ka_ctx {
 	const struct ka_opts *o;
 	const char *db;
+	char events[4096 + 16]; /* the usage events file beside the store */
 	char actor[AK_ACTOR_MAX + 1];
 	int64_t now;
+	struct ka_policy pol;
+	const char *self; /* self-service: the only owner allowed; NULL: any */
+};
+
+/* Last use of a key, from the usage events (VALID attempts only). */
+struct ka_use {
+	int64_t time_ms; /* 0: no use seen */
+	char service[AK_SERVICE_LEN + 1];
+	char source[64 + 1];
 };
 
 /* main.c */
@@ -61,12 +91,48 @@ size_t ka_read_input(char *buf, size_t cap, int fd);
 int ka_open_input(const char *path);
 int ka_key_lookup(struct ak_txn *t, struct ak_key *k, const char *id);
 
+int64_t ka_since(const struct ka_ctx *c, const char *s);
+void ka_fail_code(int code);
+
+/* priv.c: keyadm installed setuid root (self-service) */
+void ka_priv_init(void);
+int ka_priv_setuid(void);
+void ka_priv_raise(void);
+void ka_priv_drop(void);
+const char *ka_self(void);
+void ka_self_check(struct ka_ctx *c);
+
+/* conf.c and policy.c: apikey.conf and its limits */
+void ka_conf_load(struct ka_policy *p, const char *path, int must_exist);
+void ka_conf_select(struct ka_ctx *c);
+void ka_policy_new_expiry(const struct ka_ctx *c, struct ak_key *r);
+void ka_policy_check_expiry(const struct ka_ctx *c, int64_t expires, int64_t created);
+int64_t ka_policy_rotated_expiry(const struct ka_ctx *c, int64_t old_expires, int64_t now);
+void ka_policy_count(const struct ka_ctx *c, struct ak_txn *t, const char *owner);
+
+/* events.c: the usage events file */
+void ka_events_create(const struct ka_ctx *c, gid_t gid);
+void ka_events_read(const struct ka_ctx *c, int (*fn)(const struct ak_event *, void *), void *ctx);
+void ka_lastuse(const struct ka_ctx *c, const struct ak_key *keys, size_t n, struct ka_use *out);
+
+/* scan_walk.c: files and directories, read in chunks, for keys */
+struct ka_walk {
+	const char *prefix;
+	int follow;      /* follow symbolic links */
+	size_t symlinks; /* skipped */
+	size_t errors;   /* paths that could not be read */
+	void (*found)(void *ctx, const char *file, uint64_t line, const char *key, size_t len);
+	void *ctx;
+};
+void ka_walk_path(struct ka_walk *w, const char *path);
+
 /* out.c: JSON and readable output */
 void ka_json_str(FILE *f, const char *s);
 void ka_json_time(FILE *f, int64_t ms);
-void ka_json_key(FILE *f, const struct ak_key *k, int64_t now);
-void ka_show_key(FILE *f, const struct ak_key *k, int64_t now);
-void ka_list_table(FILE *f, const struct ak_key *keys, size_t n, int64_t now);
+void ka_json_key(FILE *f, const struct ak_key *k, const struct ka_use *u, int64_t now);
+void ka_show_key(FILE *f, const struct ak_key *k, const struct ka_use *u, int64_t now);
+void ka_list_table(FILE *f, const struct ak_key *keys, const struct ka_use *u, size_t n,
+                   int64_t now);
 void ka_flush(FILE *f);
 
 /* commands */
@@ -86,5 +152,7 @@ int ka_cmd_show(const struct ka_ctx *c);
 int ka_cmd_audit(const struct ka_ctx *c);
 int ka_cmd_check(const struct ka_ctx *c);
 int ka_cmd_verify(const struct ka_ctx *c);
+int ka_cmd_failures(const struct ka_ctx *c);
+int ka_cmd_scan(const struct ka_ctx *c);
 
 #endif

@@ -29,9 +29,16 @@ enum {
 	KA_O_ANY_SERVICE = 1u << 16,
 	KA_O_ANY_SOURCE = 1u << 17,
 	KA_O_VERIFY = 1u << 18,
-	KA_O_BATCH = 1u << 19
+	KA_O_BATCH = 1u << 19,
+	KA_O_CONFIG = 1u << 20,
+	KA_O_UNUSED = 1u << 21,
+	KA_O_EXPIRING = 1u << 22,
+	KA_O_STALE = 1u << 23,
+	KA_O_RECORD = 1u << 24,
+	KA_O_REVOKE = 1u << 25,
+	KA_O_FOLLOW = 1u << 26
 };
-#define KA_O_GLOBAL (KA_O_DB | KA_O_JSON | KA_O_HELP | KA_O_VERSION)
+#define KA_O_GLOBAL (KA_O_DB | KA_O_CONFIG | KA_O_JSON | KA_O_HELP | KA_O_VERSION)
 
 struct ka_optdef {
 	const char *name;
@@ -64,6 +71,13 @@ static const struct ka_optdef optdefs[] = {
         {"any-source", KA_O_ANY_SOURCE, FLAG(any_source)},
         {"verify", KA_O_VERIFY, FLAG(verify)},
         {"batch", KA_O_BATCH, FLAG(batch)},
+        {"config", KA_O_CONFIG, STR(config)},
+        {"unused", KA_O_UNUSED, STR(unused)},
+        {"expiring", KA_O_EXPIRING, STR(expiring)},
+        {"stale", KA_O_STALE, STR(stale)},
+        {"record", KA_O_RECORD, FLAG(record)},
+        {"revoke", KA_O_REVOKE, FLAG(revoke)},
+        {"follow-symlinks", KA_O_FOLLOW, FLAG(follow_symlinks)},
 };
 
 struct ka_cmddef {
@@ -79,8 +93,9 @@ static const struct ka_cmddef cmddefs[] = {
         {"create", ka_cmd_create, KA_O_NAME | KA_O_EXPIRES | KA_O_SERVICE | KA_O_FROM | KA_O_BATCH,
          0, 1,
          "create USER|--batch [--name TEXT] [--expires WHEN] [--service LIST] [--from CIDRS]"},
-        {"list", ka_cmd_list, KA_O_STATE, 0, 1,
-         "list [USER] [--state active|disabled|revoked|expired]"},
+        {"list", ka_cmd_list, KA_O_STATE | KA_O_UNUSED | KA_O_EXPIRING | KA_O_STALE, 0, 1,
+         "list [USER] [--state active|disabled|revoked|expired] [--unused DURATION]\n"
+         "              [--expiring DURATION] [--stale DURATION]"},
         {"show", ka_cmd_show, 0, 1, 1, "show ID"},
         {"revoke", ka_cmd_revoke, KA_O_REASON | KA_O_USER | KA_O_KEY, 0, -1,
          "revoke ID...|--user USER|--key FILE|- [--reason TEXT]"},
@@ -95,11 +110,15 @@ static const struct ka_cmddef cmddefs[] = {
          "set ID [--name TEXT] [--expires WHEN|--no-expiry] [--service LIST|--any-service]\n"
          "              [--from CIDRS|--any-source]"},
         {"purge", ka_cmd_purge, 0, 1, -1, "purge ID..."},
-        {"verify", ka_cmd_verify, KA_O_SERVICE | KA_O_FROM, 1, 1,
-         "verify USER [--service NAME] [--from ADDR] < KEYFILE"},
+        {"verify", ka_cmd_verify, KA_O_SERVICE | KA_O_FROM | KA_O_RECORD, 1, 1,
+         "verify USER [--service NAME] [--from ADDR] [--record] < KEYFILE"},
         {"audit", ka_cmd_audit, KA_O_USER | KA_O_KEY | KA_O_SINCE | KA_O_VERIFY, 0, 0,
          "audit [--user USER] [--key ID] [--since WHEN] | audit --verify"},
         {"check", ka_cmd_check, 0, 0, 0, "check"},
+        {"failures", ka_cmd_failures, KA_O_SINCE | KA_O_KEY | KA_O_USER, 0, 0,
+         "failures [--since WHEN] [--key ID] [--user USER]"},
+        {"scan", ka_cmd_scan, KA_O_REVOKE | KA_O_REASON | KA_O_FOLLOW, 1, -1,
+         "scan PATH... [--revoke [--reason TEXT]] [--follow-symlinks]"},
 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -120,19 +139,22 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 	size_t i;
 
 	if (d != NULL) {
-		fprintf(f, "usage: keyadm [--db PATH] [--json] %s\n", d->usage);
+		fprintf(f, "usage: keyadm [--db PATH] [--config PATH] [--json] %s\n", d->usage);
 		return;
 	}
-	fprintf(f, "usage: keyadm [--db PATH] [--json] COMMAND [ARGS]\n"
+	fprintf(f, "usage: keyadm [--db PATH] [--config PATH] [--json] COMMAND [ARGS]\n"
 	           "       keyadm --help | --version | help [COMMAND]\n\ncommands:\n");
 	for (i = 0; i < N_ELEMS(cmddefs); i++)
 		fprintf(f, "  %s\n", cmddefs[i].usage);
 	fprintf(f,
 	        "\nWHEN: a duration (90d, 12h, 30m, 45s, 2w) or a date (2027-01-31, "
-	        "2027-01-31T12:00:00Z).\nThe store: --db, else $APIKEY_DB, else %s.\n"
-	        "Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 verify: not VALID.\n"
+	        "2027-01-31T12:00:00Z).\nThe store: --db, else $APIKEY_DB, else store in the "
+	        "policy,\nelse %s. The policy: --config, else $APIKEY_CONFIG, else\n%s "
+	        "(see apikey.conf(5)).\n"
+	        "Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 verify: not VALID;\n"
+	        "scan: 0 nothing found, 1 keys found, 5 could not read everything.\n"
 	        "See keyadm(8).\n",
-	        AK_DEFAULT_DB);
+	        AK_DEFAULT_DB, KA_SYSCONF);
 }
 
 /* Printable ASCII only: safe to repeat in an error message. */
@@ -259,10 +281,10 @@ static int help_or_version(const struct ka_opts *o)
 int main(int argc, char **argv)
 {
 	static struct ka_opts o;
-	struct ka_ctx c;
+	static struct ka_ctx c;
 	const struct ka_cmddef *d;
-	const char *env = getenv("APIKEY_DB");
 
+	ka_priv_init(); /* MUST come first: setuid, nothing of the caller's counts */
 	parse_args(&o, argc, argv);
 	if (help_or_version(&o)) {
 		ka_flush(stdout);
@@ -273,10 +295,12 @@ int main(int argc, char **argv)
 	d = resolve(&o);
 	if (sodium_init() < 0)
 		ka_die(KA_EXIT_FAIL, "cannot initialise libsodium");
-	memset(&c, 0, sizeof(c));
 	c.o = &o;
-	c.db = o.db ? o.db : (env != NULL && *env != '\0') ? env : AK_DEFAULT_DB;
 	c.now = ak_now_ms();
+	ka_self_check(&c);
+	ka_conf_select(&c);
+	if (ak_events_path(c.events, sizeof(c.events), c.db) != 0)
+		ka_usage("store path too long");
 	ka_actor(c.actor, sizeof(c.actor));
 	return d->fn(&c);
 }

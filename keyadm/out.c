@@ -61,7 +61,19 @@ static void json_lists(FILE *f, const struct ak_key *k)
 	fputc(']', f);
 }
 
-void ka_json_key(FILE *f, const struct ak_key *k, int64_t now)
+static void json_use(FILE *f, const struct ka_use *u)
+{
+	int seen = u != NULL && u->time_ms != 0;
+
+	fputs(",\"lastUsedAt\":", f);
+	ka_json_time(f, seen ? u->time_ms : 0);
+	fputs(",\"lastUsedService\":", f);
+	json_opt_str(f, seen && strcmp(u->service, "-") != 0 ? u->service : "");
+	fputs(",\"lastUsedSource\":", f);
+	json_opt_str(f, seen && strcmp(u->source, "-") != 0 ? u->source : "");
+}
+
+void ka_json_key(FILE *f, const struct ak_key *k, const struct ka_use *u, int64_t now)
 {
 	fputs("{\"id\":", f);
 	ka_json_str(f, k->id);
@@ -92,6 +104,7 @@ void ka_json_key(FILE *f, const struct ak_key *k, int64_t now)
 	json_opt_str(f, k->rotated_from);
 	fputs(",\"rotatedTo\":", f);
 	json_opt_str(f, k->rotated_to);
+	json_use(f, u);
 	fputc('}', f);
 }
 
@@ -122,9 +135,22 @@ static void show_event(FILE *f, const char *label, int64_t ms, const char *by, c
 	fprintf(f, "%-10s %s by %s%s%s\n", label, t, by, *why ? ": " : "", why);
 }
 
-void ka_show_key(FILE *f, const struct ak_key *k, int64_t now)
+/* "2026-11-22 17:44:02 UTC sshd 192.0.2.7" or "never". */
+static void use_text(char *buf, size_t cap, const struct ka_use *u)
 {
 	char t[40];
+
+	if (u == NULL || u->time_ms == 0) {
+		snprintf(buf, cap, "never");
+		return;
+	}
+	ak_format_time(t, sizeof(t), u->time_ms);
+	snprintf(buf, cap, "%s %s %s", t, u->service, u->source);
+}
+
+void ka_show_key(FILE *f, const struct ak_key *k, const struct ka_use *u, int64_t now)
+{
+	char t[40], used[160];
 
 	fprintf(f, "id:        %s\nowner:     %s\nname:      %s\nstate:     %s\n", k->id, k->owner,
 	        k->name[0] ? k->name : "-", ak_key_state_at(k, now));
@@ -138,6 +164,8 @@ void ka_show_key(FILE *f, const struct ak_key *k, int64_t now)
 		fprintf(f, "rotated from: %s\n", k->rotated_from);
 	if (k->rotated_to[0])
 		fprintf(f, "rotated to:   %s\n", k->rotated_to);
+	use_text(used, sizeof(used), u);
+	fprintf(f, "last used: %s\n", used);
 }
 
 static int width(const char *s)
@@ -160,10 +188,11 @@ static void pad(FILE *f, const char *s, int w)
 	fputs("  ", f);
 }
 
-void ka_list_table(FILE *f, const struct ak_key *keys, size_t n, int64_t now)
+void ka_list_table(FILE *f, const struct ak_key *keys, const struct ka_use *u, size_t n,
+                   int64_t now)
 {
 	int wo = 5, wn = 4;
-	char c[40], x[40];
+	char c[40], x[40], used[160];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -175,7 +204,7 @@ void ka_list_table(FILE *f, const struct ak_key *keys, size_t n, int64_t now)
 	fprintf(f, "%-*s  ", AK_ID_LEN, "ID");
 	pad(f, "OWNER", wo);
 	pad(f, "NAME", wn);
-	fprintf(f, "%-8s  %-23s  %s\n", "STATE", "CREATED", "EXPIRES");
+	fprintf(f, "%-8s  %-23s  %-23s  %s\n", "STATE", "CREATED", "EXPIRES", "LAST USED");
 	for (i = 0; i < n; i++) {
 		const struct ak_key *k = &keys[i];
 		ak_format_time(c, sizeof(c), k->created_ms);
@@ -183,8 +212,9 @@ void ka_list_table(FILE *f, const struct ak_key *keys, size_t n, int64_t now)
 		fprintf(f, "%s  ", k->id);
 		pad(f, k->owner, wo);
 		pad(f, k->name[0] ? k->name : "-", wn);
-		fprintf(f, "%-8s  %-23s  %s\n", ak_key_state_at(k, now), c,
-		        k->expires_ms ? x : "never");
+		use_text(used, sizeof(used), &u[i]);
+		fprintf(f, "%-8s  %-23s  %-23s  %s\n", ak_key_state_at(k, now), c,
+		        k->expires_ms ? x : "never", used);
 	}
 }
 

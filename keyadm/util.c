@@ -34,13 +34,21 @@ void ka_secret_wipe(void)
 	secret_len = 0;
 }
 
+/* What KA_EXIT_FAIL means for this command (scan: its own error code). */
+static int fail_code = KA_EXIT_FAIL;
+
+void ka_fail_code(int code)
+{
+	fail_code = code;
+}
+
 /* Every error exit: wipe, abort the transaction, leave. */
 static __attribute__((noreturn)) void leave(int code)
 {
 	ka_secret_wipe();
 	ak_txn_abort(open_txn);
 	open_txn = NULL;
-	exit(code);
+	exit(code == KA_EXIT_FAIL ? fail_code : code);
 }
 
 static void vwarn(const char *fmt, va_list ap)
@@ -108,9 +116,16 @@ struct ak_store *ka_store_open(const struct ka_ctx *c)
 	struct ak_error e = {AK_OK, ""};
 	struct ak_store *st = NULL;
 
-	if (access(c->db, F_OK) != 0 && errno == ENOENT)
+	int rc;
+
+	ka_priv_raise(); /* self-service: only around opening the store */
+	if (access(c->db, F_OK) != 0 && errno == ENOENT) {
+		ka_priv_drop();
 		ka_die(KA_EXIT_FAIL, "%s: no key store (create one with keyadm init)", c->db);
-	if (ak_store_open(&st, c->db, geteuid(), &e) != 0)
+	}
+	rc = ak_store_open(&st, c->db, geteuid(), &e);
+	ka_priv_drop();
+	if (rc != 0)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
 	return st;
 }
@@ -122,6 +137,7 @@ struct ak_txn *ka_txn_begin(const struct ka_ctx *c)
 	struct ak_error e = {AK_OK, ""};
 
 	ak_store_close(ka_store_open(c));
+	ka_priv_raise(); /* self-service: privileged until commit or abort */
 	if (ak_txn_begin(&open_txn, c->db, geteuid(), c->actor, &e) != 0)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
 	return open_txn;
@@ -130,9 +146,12 @@ struct ak_txn *ka_txn_begin(const struct ka_ctx *c)
 void ka_txn_commit(struct ak_txn *t)
 {
 	struct ak_error e = {AK_OK, ""};
+	int rc;
 
 	open_txn = NULL;
-	if (ak_txn_commit(t, &e) != 0)
+	rc = ak_txn_commit(t, &e);
+	ka_priv_drop();
+	if (rc != 0)
 		ka_die(KA_EXIT_FAIL, "%s (nothing was changed)", e.msg);
 }
 
@@ -141,6 +160,7 @@ void ka_txn_abort_quiet(struct ak_txn *t)
 {
 	open_txn = NULL;
 	ak_txn_abort(t);
+	ka_priv_drop();
 }
 
 void ka_txn_fail(struct ak_txn *t, const struct ak_error *e)
@@ -232,7 +252,9 @@ int ka_open_input(const char *path)
 	return fd;
 }
 
-/* A key of the transaction's store; a missing id is reported (not fatal). */
+/* A key of the transaction's store; a missing id is reported (not fatal).
+ * MUST: in self-service another user's key is missing, exactly like an id
+ * that does not exist, so that ids of others do not leak. */
 int ka_key_lookup(struct ak_txn *t, struct ak_key *k, const char *id)
 {
 	struct ak_error e = {AK_OK, ""};
@@ -242,5 +264,21 @@ int ka_key_lookup(struct ak_txn *t, struct ak_key *k, const char *id)
 		return -1;
 	if (rc != AK_OK)
 		ka_txn_fail(t, &e);
+	if (ka_self() != NULL && strcmp(k->owner, ka_self()) != 0) {
+		memset(k, 0, sizeof(*k));
+		return -1;
+	}
 	return 0;
+}
+
+/* --since: a duration means that long ago, a date means that date. */
+int64_t ka_since(const struct ka_ctx *c, const char *s)
+{
+	int64_t d;
+
+	if (ak_parse_duration(&d, s) == 0)
+		return c->now - d;
+	if (ak_parse_when(&d, s, c->now) != 0)
+		ka_usage("invalid --since (a duration like 7d or a date like 2027-01-31)");
+	return d;
 }

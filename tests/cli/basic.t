@@ -106,7 +106,7 @@ check_exit "verify takes no key on argv" 2 ka verify alice "$(cat "$TMP/a2.key")
 
 # ---- list
 out=$(ka list)
-like "list header" "$(echo "$out" | head -1)" "^ID +OWNER +NAME +STATE +CREATED +EXPIRES$"
+like "list header" "$(echo "$out" | head -1)" "^ID +OWNER +NAME +STATE +CREATED +EXPIRES +LAST USED$"
 is "list: one line per key" "$(echo "$out" | sed 1d | wc -l | tr -d ' ')" 3
 like "list shows the name and state" "$(echo "$out" | grep "$id")" "alice +laptop +active"
 no_key_in "$out" "$TMP/a.key" "list"
@@ -128,7 +128,7 @@ like "show: sources" "$out" "sources: +192.0.2.0/24, 2001:db8::/32"
 like "show: created by" "$out" "created: .* UTC by "
 no_key_in "$out" "$TMP/a.key" "show"
 keys=$(ka show "$id" --json | python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))')
-is "show --json keys" "$keys" "createdAt createdBy disabledAt disabledBy disabledReason expiresAt id name owner revokedAt revokedBy revokedReason rotatedFrom rotatedTo services sources state"
+is "show --json keys" "$keys" "createdAt createdBy disabledAt disabledBy disabledReason expiresAt id lastUsedAt lastUsedService lastUsedSource name owner revokedAt revokedBy revokedReason rotatedFrom rotatedTo services sources state"
 is "--json before the command" "$(ka --json show "$id")" "$(ka show "$id" --json)"
 j=$(ka show "$id" --json)
 is "show --json values" "$(json_get "$j" 'j["state"], j["services"], j["sources"], j["revokedAt"], type(j["createdAt"]).__name__')" \

@@ -1,0 +1,161 @@
+/* apikey.conf: the site policy. Strict like every parser here: an unknown
+ * setting, a bad value or a setting given twice stops keyadm with the file
+ * and line, before anything is done. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keyadm.h"
+
+#define LINE_MAX_BYTES 1024
+
+enum { S_MAX_LIFETIME, S_DEFAULT_EXPIRY, S_MAX_KEYS, S_SELF_SERVICE, S_STORE, S_N };
+
+static const char *const settings[S_N] = {"max_lifetime", "default_expiry", "max_keys_per_user",
+                                          "self_service", "store"};
+
+struct conf_pos {
+	const char *file;
+	size_t line;
+};
+
+static __attribute__((noreturn)) void bad(const struct conf_pos *at, const char *what,
+                                          const char *name)
+{
+	ka_die(KA_EXIT_FAIL, "%s:%zu: %s%s%s", at->file, at->line, name ? name : "",
+	       name ? ": " : "", what);
+}
+
+static void set_value(struct ka_policy *p, int s, const char *v, const struct conf_pos *at)
+{
+	char *end;
+	unsigned long n;
+
+	if (s == S_MAX_LIFETIME || s == S_DEFAULT_EXPIRY) {
+		if (ak_parse_duration(s == S_MAX_LIFETIME ? &p->max_lifetime : &p->default_expiry,
+		                      v) != 0)
+			bad(at, "not a duration (like 90d, 2w, 12h)", settings[s]);
+		if (s == S_MAX_LIFETIME)
+			snprintf(p->max_lifetime_text, sizeof(p->max_lifetime_text), "%s", v);
+	} else if (s == S_MAX_KEYS) {
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (errno != 0 || *end != '\0' || v[0] < '0' || v[0] > '9' || n < 1 || n > 1000000)
+			bad(at, "not a number from 1 to 1000000", settings[s]);
+		p->max_keys = n;
+	} else if (s == S_SELF_SERVICE) {
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			bad(at, "yes or no", settings[s]);
+		p->self_service = strcmp(v, "yes") == 0;
+	} else {
+		if (v[0] != '/' || strlen(v) >= sizeof(p->store) || !ak_text_valid(v, 1000))
+			bad(at, "not an absolute path", settings[s]);
+		snprintf(p->store, sizeof(p->store), "%s", v);
+	}
+}
+
+/* One line: blank, "# comment", or "setting value". */
+static void conf_line(struct ka_policy *p, char *line, unsigned *seen, const struct conf_pos *at)
+{
+	char *save = NULL, *name, *val;
+	int s;
+
+	name = strtok_r(line, " \t\r\n", &save);
+	if (name == NULL || name[0] == '#')
+		return;
+	for (s = 0; s < S_N; s++)
+		if (strcmp(name, settings[s]) == 0)
+			break;
+	if (s == S_N)
+		bad(at,
+		    "unknown setting (max_lifetime, default_expiry, max_keys_per_user, "
+		    "self_service, store)",
+		    NULL);
+	if (*seen & (1u << s))
+		bad(at, "given twice", settings[s]);
+	*seen |= 1u << s;
+	val = strtok_r(NULL, " \t\r\n", &save);
+	if (val == NULL || strtok_r(NULL, " \t\r\n", &save) != NULL)
+		bad(at, "takes exactly one value", settings[s]);
+	set_value(p, s, val, at);
+}
+
+/* MUST: a policy that root did not write is no policy: the file must be a
+ * regular file owned by root (or the caller) and not writable by others. */
+static FILE *conf_open(const char *path, int must_exist)
+{
+	struct stat sb;
+	FILE *f;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0) {
+		if (errno == ENOENT && !must_exist)
+			return NULL;
+		ka_die(KA_EXIT_FAIL, "%s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		ka_die(KA_EXIT_FAIL, "%s: not a regular file", path);
+	if ((sb.st_uid != 0 && sb.st_uid != geteuid()) || (sb.st_mode & (S_IWGRP | S_IWOTH)))
+		ka_die(KA_EXIT_FAIL,
+		       "%s: must be owned by root and not writable by group or "
+		       "others: ignored, refusing to run",
+		       path);
+	if ((f = fdopen(fd, "r")) == NULL)
+		ka_die(KA_EXIT_FAIL, "%s: %s", path, strerror(errno));
+	return f;
+}
+
+void ka_conf_load(struct ka_policy *p, const char *path, int must_exist)
+{
+	struct conf_pos at = {path, 0};
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned seen = 0;
+	FILE *f = conf_open(path, must_exist);
+
+	memset(p, 0, sizeof(*p));
+	if (f == NULL)
+		return;
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		at.line++;
+		if (n > LINE_MAX_BYTES)
+			bad(&at, "line too long", NULL);
+		if (memchr(line, '\0', (size_t)n) != NULL)
+			bad(&at, "NUL byte", NULL);
+		conf_line(p, line, &seen, &at);
+	}
+	if (ferror(f))
+		ka_die(KA_EXIT_FAIL, "%s: cannot read", path);
+	free(line);
+	fclose(f);
+	if (p->max_lifetime && p->default_expiry > p->max_lifetime)
+		ka_die(KA_EXIT_FAIL, "%s: default_expiry is longer than max_lifetime", path);
+}
+
+/* Not setuid: --config, else $APIKEY_CONFIG, else the default (which may
+ * be missing: no limits). The store: --db, $APIKEY_DB, store, default. */
+void ka_conf_select(struct ka_ctx *c)
+{
+	const char *env = getenv("APIKEY_CONFIG"), *db = getenv("APIKEY_DB");
+
+	if (ka_priv_setuid())
+		return; /* ka_self_check did it from the compiled-in file only */
+	if (c->o->config != NULL)
+		ka_conf_load(&c->pol, c->o->config, 1);
+	else if (env != NULL && *env != '\0')
+		ka_conf_load(&c->pol, env, 1);
+	else
+		ka_conf_load(&c->pol, KA_SYSCONF, 0);
+	if (c->o->db != NULL)
+		c->db = c->o->db;
+	else if (db != NULL && *db != '\0')
+		c->db = db;
+	else
+		c->db = c->pol.store[0] ? c->pol.store : AK_DEFAULT_DB;
+}
