@@ -112,7 +112,7 @@ check_exit "--unused on show is usage" 2 ka show "$u1" --unused 30d 2>/dev/null
 fresh
 x1=$(new_key "$TMP/x1.key" erin --expires 3d)
 x2=$(new_key "$TMP/x2.key" erin --expires 30d)
-x3=$(new_key "$TMP/x3.key" erin)
+new_key "$TMP/x3.key" erin >/dev/null
 x4=$(new_key "$TMP/x4.key" erin --expires 2d)
 ka disable "$x4" >/dev/null
 is "--expiring 7d: active keys expiring within" "$(ka list --expiring 7d --json | ids)" "$x1"
@@ -125,7 +125,7 @@ check_exit "--expiring bogus is usage" 2 ka list --expiring 2027-01-01 2>/dev/nu
 fresh
 s1=$(new_key "$TMP/s1.key" frank)
 sleep 3
-s2=$(new_key "$TMP/s2.key" frank)
+new_key "$TMP/s2.key" frank >/dev/null
 is "--stale 2s: the old key only" "$(ka list --stale 2s --json | ids)" "$s1"
 is "--stale 1d: none" "$(ka list --stale 1d --json | ids)" ""
 is "--stale and --unused together" "$(ka list frank --stale 2s --unused 1d --json | ids)" "$s1"
@@ -137,7 +137,7 @@ fresh
 r1=$(new_key "$TMP/r1.key" gina)
 r2=$(new_key "$TMP/r2.key" gina)
 ka revoke "$r1" --reason offboarded >/dev/null
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	ka verify gina --service smtp --from 192.0.2.50 --record <"$TMP/r1.key" >/dev/null
 done
 ka verify gina --service imap --from 192.0.2.50 --record <"$TMP/r1.key" >/dev/null

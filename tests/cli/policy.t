@@ -10,7 +10,7 @@ kc() { ka --config "$CONF" "$@"; }
 DAY=86400000
 
 new_store
-a=$(new_key "$TMP/a.key" alice)
+new_key "$TMP/a.key" alice >/dev/null
 
 # ---- no file at the default path: no limits; a named file must exist
 check "no policy file: create without expiry" q ka create bob
@@ -86,8 +86,7 @@ old=$(ka create frank 2>/dev/null | cut -d_ -f2)
 err=$(kc rotate "$old" 2>&1 >"$TMP/frank.key")
 like "rotate warns that the new key expires sooner" "$err" "expires sooner than the old one"
 nk=$(cut -d_ -f2 "$TMP/frank.key")
-now=$(($(date +%s) * 1000))
-is "the rotated key fits max_lifetime" "$(json_get "$(ka show "$nk" --json)" '0 < j["expiresAt"] - '"$now"' <= 90 * '"$DAY")" True
+is "the rotated key fits max_lifetime" "$(json_get "$(ka show "$nk" --json)" '0 < j["expiresAt"] - j["createdAt"] <= 90 * '"$DAY")" True
 old=$(ka create frank --expires 10d 2>/dev/null | cut -d_ -f2)
 x=$(json_get "$(ka show "$old" --json)" 'j["expiresAt"]')
 nk=$(kc rotate "$old" 2>/dev/null | cut -d_ -f2)

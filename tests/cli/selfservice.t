@@ -99,7 +99,7 @@ as "$U1" rotate "$k1" >"$TMP/u1b.key" 2>/dev/null
 is "rotate own" "$?" 0
 k1b=$(cut -d_ -f2 "$TMP/u1b.key")
 is "rotated key works" "$(ka verify "$U1" <"$TMP/u1b.key" 2>/dev/null)" VALID
-check "revoke own" q as "$U1" revoke "$k1b" --reason done
+check "revoke own" q as "$U1" revoke "$k1b" --reason "no longer needed"
 is "revoked" "$(ka verify "$U1" <"$TMP/u1b.key" 2>/dev/null)" REVOKED
 is "the audit records the real caller" "$(ka audit --key "$k1b" --json | python3 -c 'import json,sys; print(sorted(set(a["actor"] for a in json.load(sys.stdin))))')" "['$U1']"
 no_key_in "$(as "$U1" list 2>&1)" "$TMP/u1b.key" "self-service list"
