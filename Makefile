@@ -69,14 +69,19 @@ demo: deps all
 	@sh tests/demo.sh
 
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 keyadm/keyadm $(DESTDIR)$(SBINDIR)/keyadm
 	install -m 0644 man/keyadm.8 $(DESTDIR)$(MANDIR)/man8/keyadm.8
+	install -m 0644 man/apikey.conf.5 $(DESTDIR)$(MANDIR)/man5/apikey.conf.5
+	@if [ "$(SELF_SERVICE)" = 1 ]; then chown root:root $(DESTDIR)$(SBINDIR)/keyadm && \
+	  chmod 4755 $(DESTDIR)$(SBINDIR)/keyadm && \
+	  echo "keyadm installed setuid root: users manage their own keys when apikey.conf says self_service yes"; fi
 	@if [ -z "$(DESTDIR)" ] && ! getent group apikey >/dev/null; then \
 	  groupadd --system apikey && echo "created system group apikey"; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/keyadm $(DESTDIR)$(MANDIR)/man8/keyadm.8
+	rm -f $(DESTDIR)$(SBINDIR)/keyadm $(DESTDIR)$(MANDIR)/man8/keyadm.8 \
+	  $(DESTDIR)$(MANDIR)/man5/apikey.conf.5
 
 lint:
 	mandoc -Tlint -Wwarning man/*.[58]
