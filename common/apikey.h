@@ -140,6 +140,12 @@ void ak_err_set(struct ak_error *e, enum ak_status code, const char *fmt, ...)
 /* 1..AK_USER_MAX bytes of [A-Za-z0-9._@-] and a final '$'; must not start
  * with '-', '+', '.' or '@'. Returns 1 when valid. */
 int ak_user_valid(const char *user);
+/* The claimed user name as a rejection's log line or event may show it:
+ * the name, or "-" when it is not valid or holds a run of more than
+ * AK_LOG_RUN_MAX letters and digits, as a key's secret pasted at the user
+ * prompt would (a secret is 49 of them). */
+#define AK_LOG_RUN_MAX 24
+const char *ak_user_for_log(const char *user);
 /* Printable UTF-8, no control bytes, 0..max bytes (empty allowed). */
 int ak_text_valid(const char *s, size_t max);
 /* "90d", "12h", "30m", "45s", "2w" -> milliseconds (> 0). */

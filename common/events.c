@@ -66,7 +66,9 @@ int ak_event_append(const char *path, const struct ak_verify_req *req,
 	n = (size_t)snprintf(line, 40, "%" PRId64 "\t", req->now_ms ? req->now_ms : ak_now_ms());
 	n += put_field(line + n, ak_result_name(res->result), 16, '\t');
 	n += put_field(line + n, res->id, AK_ID_LEN, '\t');
-	n += put_field(line + n, req->user, AK_USER_MAX, '\t');
+	/* a rejected name may be a secret typed at the user prompt */
+	n += put_field(line + n, res->result == AK_VALID ? req->user : ak_user_for_log(req->user),
+	               AK_USER_MAX, '\t');
 	n += put_field(line + n, req->service, AK_SERVICE_LEN, '\t');
 	n += put_field(line + n, req->source, SOURCE_MAX, '\n');
 	fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
@@ -102,6 +104,8 @@ static int event_parse(struct ak_event *ev, char *line)
 		if (i < 5)
 			*p++ = '\0';
 	}
+	if (strchr(f[5], '\t') != NULL) /* a seventh field: not a line we wrote */
+		return -1;
 	memset(ev, 0, sizeof(*ev));
 	errno = 0;
 	ev->time_ms = strtoll(f[0], &end, 10);
@@ -123,13 +127,35 @@ static int event_parse(struct ak_event *ev, char *line)
 	return 0;
 }
 
+/* One line of f into buf without its newline: 1 when it fits, has no NUL
+ * byte and ends in a newline (an unterminated tail may be a write in
+ * progress), 0 for a bad line (read to its end all the same, so that it
+ * can neither hide the next line nor become two), -1 at the end. */
+static int read_line(FILE *f, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int c, fits = 1, any = 0;
+
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		any = 1;
+		if (c == '\0' || n + 1 >= cap)
+			fits = 0;
+		else
+			buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	if (c == EOF)
+		return any ? 0 : -1;
+	return fits;
+}
+
 int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *), void *ctx,
                    size_t *bad, struct ak_error *e)
 {
 	char line[1024];
 	struct ak_event ev;
 	FILE *f;
-	int fd;
+	int fd, rc;
 
 	if (bad != NULL)
 		*bad = 0;
@@ -143,17 +169,8 @@ int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *),
 			close(fd);
 		return errno == ENOENT ? AK_E_NOENT : AK_E_IO;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		size_t n = strlen(line);
-		if (n == 0 || line[n - 1] != '\n') { /* over-long or unterminated */
-			if (bad != NULL)
-				(*bad)++;
-			while (n > 0 && line[n - 1] != '\n' && fgets(line, sizeof(line), f) != NULL)
-				n = strlen(line);
-			continue;
-		}
-		line[n - 1] = '\0';
-		if (event_parse(&ev, line) != 0) {
+	while ((rc = read_line(f, line, sizeof(line))) >= 0) {
+		if (rc == 0 || event_parse(&ev, line) != 0) {
 			if (bad != NULL)
 				(*bad)++;
 			continue;

@@ -97,6 +97,25 @@ int ak_user_valid(const char *user)
 	return 1;
 }
 
+const char *ak_user_for_log(const char *user)
+{
+	size_t run = 0;
+	const char *p;
+
+	if (!ak_user_valid(user))
+		return "-";
+	for (p = user; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		run = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		              ? run + 1
+		              : 0;
+		if (run > AK_LOG_RUN_MAX)
+			return "-";
+	}
+	return user;
+}
+
 /* Length of the UTF-8 sequence at s (at most n bytes) if it is a valid,
  * printable character, else 0. */
 static size_t utf8_printable(const unsigned char *s, size_t n)

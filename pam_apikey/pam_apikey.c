@@ -123,9 +123,9 @@ static void log_result(pam_handle_t *ph, const struct ak_verify_req *req,
 	           "user=%s key=%s result=%s%s%s",
 	           login ? login : "", (int)getuid(), (int)geteuid(),
 	           clean(tty, sizeof(tty), item_str(ph, PAM_TTY)),
-	           clean(ruser, sizeof(ruser), item_str(ph, PAM_RUSER)), rhost, req->user,
-	           res->id[0] ? res->id : "-", ak_result_name(res->result), why ? ": " : "",
-	           why ? why : "");
+	           clean(ruser, sizeof(ruser), item_str(ph, PAM_RUSER)), rhost,
+	           ak_user_for_log(req->user), res->id[0] ? res->id : "-",
+	           ak_result_name(res->result), why ? ": " : "", why ? why : "");
 }
 
 /* One event per attempt beside the store; a failed write never changes

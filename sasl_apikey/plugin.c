@@ -135,9 +135,9 @@ static void log_result(sasl_server_params_t *sp, const struct ak_verify_req *req
 	sp->utils->log(sp->utils->conn, SASL_LOG_ERR,
 	               "apikey: authentication failure; user=%s key=%s result=%s service=%s "
 	               "source=%s%s%s",
-	               req->user, res->id[0] ? res->id : "-", ak_result_name(res->result),
-	               req->service, req->source ? req->source : "-", why ? ": " : "",
-	               why ? why : "");
+	               ak_user_for_log(req->user), res->id[0] ? res->id : "-",
+	               ak_result_name(res->result), req->service, req->source ? req->source : "-",
+	               why ? ": " : "", why ? why : "");
 }
 
 static int map_result(enum ak_result r)

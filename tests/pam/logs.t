@@ -107,6 +107,10 @@ is "events: exactly one line per check" "$(printf '%s\n' "$ev" | wc -l | tr -d '
 pc evnone alice "$TMP/a" PAM_SUCCESS - >/dev/null
 is "events=none records nothing" "$(wc -l <"$TMP/keys.events" | tr -d ' ')" 2
 mark
+pc apikey "$(cut -d_ -f3 "$TMP/a")" "$TMP/a" PAM_AUTH_ERR - >/dev/null
+like "a secret typed as the user name is logged as user=-" "$(since)" "${F2B}- key=$A result=WRONG_USER"
+like "and recorded as user -" "$(tail -n 1 "$TMP/keys.events")" "	WRONG_USER	$A	-	apikey	"
+mark
 pc evmissing alice "$TMP/a" PAM_SUCCESS - >/dev/null
 like "a missing events= file is reported and the login still succeeds" "$(since)" 'cannot record usage events'
 check "events= with a relative path fails closed" pc evrel alice "$TMP/a" PAM_SERVICE_ERR -

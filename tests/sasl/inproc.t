@@ -41,6 +41,11 @@ P="--mech PLAIN --user alice --service smtp --remote 127.0.0.1"
 	no_secret_in "$TMP/st.err" "$TMP/forged" "$TMP/a"
 	res "alice's key presented as bob: SASL_BADAUTH" SASL_BADAUTH "$TMP/a" --mech PLAIN --user bob --service smtp
 	like "wrong user: logged as WRONG_USER" "$(cat "$TMP/st.err")" "user=bob key=$A result=WRONG_USER"
+	res "alice's key with its secret as the user name: SASL_BADAUTH" SASL_BADAUTH "$TMP/a" \
+		--mech PLAIN --user "$(cut -d_ -f3 "$TMP/a")" --service smtp
+	like "a secret typed as the user name is logged as user=-" "$(cat "$TMP/st.err")" \
+		"user=- key=$A result=WRONG_USER"
+	no_secret_in "$TMP/st.err" "$TMP/a"
 	res "bob's own key: SASL_OK" SASL_OK "$TMP/b" --mech PLAIN --user bob --service smtp
 	res "a normal password (fallback off): SASL_BADAUTH" SASL_BADAUTH "$TMP/pw" $P
 	like "a normal password: logged as MALFORMED" "$(cat "$TMP/st.err")" "result=MALFORMED"
