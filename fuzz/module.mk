@@ -1,26 +1,34 @@
 # Fuzzing: `make fuzz` builds each target with clang's libFuzzer, ASan and
 # UBSan and runs it for FUZZ_SECONDS over its checked-in corpus (new
-# inputs go to fuzz/out/, never into the corpus). `make check` replays the
-# corpus through the same targets built normally (tests/fuzz/replay.t).
-FUZZ_TARGETS := key record cidr when
+# inputs go to fuzz/out/, never into the corpus); `make -j2 fuzz` runs two
+# at a time. A crash fails the run and leaves the input in fuzz/out/.
+# `make check` replays the corpus through the same targets built normally
+# (tests/fuzz/replay.t). The front-end targets compile the PAM module and
+# the SASL plugin in whole and authenticate against fuzz/fixture.c's store.
+FUZZ_TARGETS := key record cidr when audit events pam sasl
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -Icommon -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all
+FUZZ_DEPS    := fuzz/fixture.c fuzz/fixture.h pam_apikey/pam_apikey.c sasl_apikey/plugin.c
+FUZZ_LIBS_pam := -lpam
 FUZZ_REPLAYS := $(FUZZ_TARGETS:%=fuzz/fuzz_%.replay)
 TEST_BINS    += $(FUZZ_REPLAYS)
 CLEAN_EXTRA  += $(FUZZ_TARGETS:%=fuzz/fuzz_%) $(FUZZ_REPLAYS)
 
-fuzz/fuzz_%.replay: fuzz/fuzz_%.c fuzz/replay.c $(CORE_LIB)
-	$(CC) $(TEST_CFLAGS) -o $@ $< fuzz/replay.c $(CORE_LIB) $(LDFLAGS) -pie $(CORE_LIBS)
+fuzz/fuzz_%.replay: fuzz/fuzz_%.c fuzz/replay.c $(FUZZ_DEPS) $(CORE_LIB)
+	$(CC) $(TEST_CFLAGS) -o $@ $< fuzz/fixture.c fuzz/replay.c $(CORE_LIB) $(LDFLAGS) -pie \
+	  $(CORE_LIBS) $(FUZZ_LIBS_$*)
 
-fuzz/fuzz_%: fuzz/fuzz_%.c $(CORE_SRC) common/apikey.h common/internal.h
-	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) -lsodium -lgdbm
+fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) $(CORE_SRC) common/apikey.h common/internal.h
+	clang $(FUZZ_CFLAGS) -o $@ $< fuzz/fixture.c $(CORE_SRC) -lsodium -lgdbm $(FUZZ_LIBS_$*)
 
-fuzz: $(FUZZ_TARGETS:%=fuzz/fuzz_%)
-	@set -e; for t in $(FUZZ_TARGETS); do \
-	  mkdir -p fuzz/out/$$t; \
-	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
-	  ./fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=1024 \
-	    -artifact_prefix=fuzz/out/$$t- -print_final_stats=1 fuzz/out/$$t fuzz/corpus/$$t \
-	    2>&1 | grep -E 'stat::number_of_executed_units|Done|ERROR|SUMMARY' ; \
-	done
+fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
+fuzz-run-%: fuzz/fuzz_%
+	@mkdir -p fuzz/out/$*
+	@./fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 \
+	  -artifact_prefix=fuzz/out/$*- -print_final_stats=1 fuzz/out/$* fuzz/corpus/$* \
+	  >fuzz/out/$*.log 2>&1; rc=$$?; \
+	runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' fuzz/out/$*.log); \
+	echo "fuzz: $* $(FUZZ_SECONDS)s, $${runs:-?} inputs, exit $$rc"; \
+	if [ $$rc -ne 0 ]; then grep -E 'ERROR|SUMMARY|Test unit written' fuzz/out/$*.log; fi; \
+	exit $$rc
