@@ -7,23 +7,19 @@
 # revoke returned (bench/revoke_load records every attempt's times).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/cli/cli.sh"
+. "$TOP/tests/hardening/hlib.sh"
 for b in pam_bench sasl_bench revoke_load; do
 	[ -x "$TOP/bench/$b" ] || { not_ok "bench/$b built"; done_testing; exit 1; }
 done
 new_store
-chmod 755 "$TMP"
+bench_setup
 new_key "$TMP/a" alice >/dev/null
 new_key "$TMP/b" bob >/dev/null
 D=$(new_key "$TMP/d" alice)
 ka disable "$D" >/dev/null 2>&1
-mkdir -p "$TMP/pam.d" "$TMP/sasl"
-M="$TOP/pam_apikey/pam_apikey.so db=$DB"
-printf 'auth required %s\naccount required %s\n' "$M" "$M" >"$TMP/pam.d/apikey"
-cp "$TOP/sasl_apikey/libapikey.so" "$TMP/sasl/"
-ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 N=15000
-pam() { "$TOP/bench/pam_bench" "$TMP/pam.d" apikey "$1" $N new <"$2" >"$3" 2>&1; }
-sasl() { "$TOP/bench/sasl_bench" "$TMP/sasl" "/usr/lib/$ma/sasl2" "$1" $N apikey_db="$DB" mech_list=PLAIN <"$2" >"$3" 2>&1; }
+pam() { pam_loop "$1" $N "$2" >"$3" 2>&1; }
+sasl() { sasl_loop "$1" $N "$2" >"$3" 2>&1; }
 pam alice "$TMP/a" "$TMP/p1" & p1=$!
 pam bob "$TMP/b" "$TMP/p2" & p2=$!
 sasl alice "$TMP/a" "$TMP/s1" & s1=$!
@@ -57,6 +53,7 @@ V=$(new_key "$TMP/v" carol)
 out=$("$TOP/bench/revoke_load" "$TMP/pam.d" apikey "$KEYADM" "$DB" "$V" \
 	alice "$TMP/a" bob "$TMP/b" carol "$TMP/v")
 diag "revoke_load: revoke_ms first_reject_us late_accepts other_failures attempts = $out"
+# shellcheck disable=SC2086 # the figures split into fields
 set -- $out
 is "no attempt that started after revoke returned was accepted" "$3" 0
 is "no other key failed during the write" "$4" 0
