@@ -143,7 +143,9 @@ int ak_store_open(struct ak_store **out, const char *path, uid_t trusted_uid, st
 		return -1;
 	}
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO put in the store's place is refused below, not
+	 * waited on (a login would hang). */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		ak_err_set(e, errno == ELOOP ? AK_E_UNTRUSTED : AK_E_IO, "%s: %s", path,
 		           errno == ELOOP ? "is a symbolic link" : strerror(errno));

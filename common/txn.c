@@ -124,7 +124,7 @@ static int make_copy(struct ak_txn *t, uid_t trusted_uid, struct ak_error *e)
 	struct stat sb;
 	int src, dst = -1;
 
-	src = open(t->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	src = open(t->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (src < 0) {
 		ak_err_set(e, errno == ELOOP ? AK_E_UNTRUSTED : AK_E_IO, "%s: %s", t->path,
 		           errno == ELOOP ? "is a symbolic link" : strerror(errno));
