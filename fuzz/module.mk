@@ -2,6 +2,7 @@
 # UBSan and runs it for FUZZ_SECONDS over its checked-in corpus (new
 # inputs go to fuzz/out/, never into the corpus); `make -j2 fuzz` runs two
 # at a time. A crash fails the run and leaves the input in fuzz/out/.
+# Each run gets its own TMPDIR (the fixtures' files), removed afterwards.
 # `make check` replays the corpus through the same targets built normally
 # (tests/fuzz/replay.t). The front-end targets compile the PAM module and
 # the SASL plugin in whole and authenticate against fuzz/fixture.c's store.
@@ -25,9 +26,10 @@ fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) $(CORE_SRC) common/apikey.h common/inter
 fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
 fuzz-run-%: fuzz/fuzz_%
 	@mkdir -p fuzz/out/$*
-	@./fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 \
+	@tmp=$$(mktemp -d); \
+	TMPDIR=$$tmp ./fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 \
 	  -artifact_prefix=fuzz/out/$*- -print_final_stats=1 fuzz/out/$* fuzz/corpus/$* \
-	  >fuzz/out/$*.log 2>&1; rc=$$?; \
+	  >fuzz/out/$*.log 2>&1; rc=$$?; rm -rf "$$tmp"; \
 	runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' fuzz/out/$*.log); \
 	echo "fuzz: $* $(FUZZ_SECONDS)s, $${runs:-?} inputs, exit $$rc"; \
 	if [ $$rc -ne 0 ]; then grep -E 'ERROR|SUMMARY|Test unit written' fuzz/out/$*.log; fi; \
