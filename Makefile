@@ -85,6 +85,7 @@ uninstall:
 
 lint:
 	mandoc -Tlint -Wwarning man/*.[58]
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h' 2>/dev/null || ls */*.[ch] */*/*.[ch])
 
 clean:
 	rm -f common/*.o $(CORE_LIB) keyadm/keyadm $(CLEAN_EXTRA)
