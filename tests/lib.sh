@@ -73,13 +73,18 @@ export APIKEY_DB="$DB"
 # exit (san_reports): an error in a daemon's child or behind an expected
 # non-zero exit cannot pass unseen.
 ASAN_LIB=$(ldd "$KEYADM" 2>/dev/null | awk '$1 ~ /^libasan\.so/ { print $3; exit }')
+# shellcheck disable=SC2034 # SAN_ENV and SAN_CFLAGS are for the tests
 SANITIZED=0 SAN_ENV="" SAN_CFLAGS=""
+# shellcheck disable=SC2034 # the same
 if [ -n "$ASAN_LIB" ]; then
 	SANITIZED=1
 	SAN_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all"
 	SAN_DIR="$TMP/sanitizer"
 	mkdir -m 1733 "$SAN_DIR" # daemons write here after dropping root
-	export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:log_path=$SAN_DIR/asan"
+	# UBSan (a separate runtime with GCC) writes its message to stderr
+	# whatever log_path says, then aborts: handle_abort makes ASan report
+	# that abort, with the UBSan handler and the line, in $SAN_DIR.
+	export ASAN_OPTIONS="abort_on_error=1:handle_abort=1:detect_leaks=1:strict_string_checks=1:log_path=$SAN_DIR/asan"
 	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$SAN_DIR/ubsan"
 	# libasan intercepts crypt_r but finds the real one only in libraries
 	# loaded before it starts: pam_unix, dlopened later, would call NULL.
@@ -90,11 +95,17 @@ fi
 # the module or plugin; nothing without SANITIZE=1.
 san_env() {
 	[ "$SANITIZED" = 1 ] || return 0
-	case " ${LD_PRELOAD:-} " in
+	case ${LD_PRELOAD:-} in
 	*"$ASAN_LIB"*) ;;
 	*) LD_PRELOAD="$SAN_PRELOAD${LD_PRELOAD:+ $LD_PRELOAD}" ;;
 	esac
 	export LD_PRELOAD ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"
+}
+# san_leaks: after san_env, for one of our programs (a harness under
+# pam_wrapper): leak detection back on.
+san_leaks() {
+	[ "$SANITIZED" = 1 ] && export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=1"
+	return 0
 }
 # unsanitized WHY: skips the whole test under SANITIZE=1.
 unsanitized() {
