@@ -22,6 +22,12 @@ CFLAGS     += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 LDFLAGS    += -fsanitize=address,undefined
 endif
 LDFLAGS    += $(LDHARDEN)
+# The compiler and flags of the last build, rewritten only when they change:
+# every object, library and program depends on it, so switching between
+# SANITIZE=1 and a normal build rebuilds everything without make clean.
+FLAGS_STAMP := .build-flags
+BUILD_FLAGS  = $(strip CC=$(CC) CFLAGS=$(CFLAGS) TEST_CFLAGS=$(TEST_CFLAGS) LDFLAGS=$(LDFLAGS) \
+               LIBS=$(CORE_LIBS))
 # libsodium is linked statically (Debian's libsodium.a is PIC): one shared
 # library less to map per PAM transaction. libgdbm.a is not PIC.
 SODIUM_LIB := -Wl,-Bstatic -lsodium -Wl,-Bdynamic
@@ -37,9 +43,9 @@ all: $(CORE_LIB) keyadm/keyadm
 common/%.o: common/%.c common/apikey.h common/internal.h
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(CORE_LIB): $(CORE_OBJ)
+$(CORE_LIB): $(CORE_OBJ) $(FLAGS_STAMP)
 	rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(CORE_OBJ)
 
 KEYADM_SRC := $(wildcard keyadm/*.c)
 keyadm/keyadm: $(KEYADM_SRC) $(wildcard keyadm/*.h) $(CORE_LIB)
@@ -52,6 +58,17 @@ keyadm/keyadm: $(KEYADM_SRC) $(wildcard keyadm/*.h) $(CORE_LIB)
 -include tests/sasl/module.mk
 -include fuzz/module.mk
 -include bench/module.mk
+
+# After the fragments, so that every program they add depends on the flags.
+$(CORE_OBJ) keyadm/keyadm $(PAM_SO) $(SASL_SO) $(TEST_BINS) $(BENCH_BINS): $(FLAGS_STAMP)
+ifneq ($(file <$(FLAGS_STAMP)),$(BUILD_FLAGS))
+$(FLAGS_STAMP): FORCE
+endif
+$(FLAGS_STAMP):
+	$(file >$@,$(BUILD_FLAGS))
+	@echo "build flags changed: rebuilding everything"
+.PHONY: FORCE
+FORCE:
 
 # ---- packages (Debian 12). A policy-rc.d keeps installed daemons stopped:
 # the tests start their own instances on loopback.
@@ -88,5 +105,5 @@ lint:
 	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h' 2>/dev/null || ls */*.[ch] */*/*.[ch])
 
 clean:
-	rm -f common/*.o $(CORE_LIB) keyadm/keyadm $(CLEAN_EXTRA)
+	rm -f common/*.o $(CORE_LIB) keyadm/keyadm $(CLEAN_EXTRA) $(FLAGS_STAMP)
 	rm -rf tests/out

@@ -2,7 +2,8 @@
 # Runs every test program (tests/*/*.t: shell scripts and built C tests)
 # and counts their TAP lines: "ok N - what", "not ok N - what",
 # "ok N # SKIP why". A program that exits non-zero without a "not ok"
-# counts as one failure. Ends with "N passed, N failed, N skipped".
+# counts as one failure, and so does a sanitizer report in its output.
+# Ends with "N passed, N failed, N skipped".
 # Usage: sh tests/run.sh [PATTERN]   (PATTERN filters test paths)
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -24,6 +25,13 @@ for t in tests/*/*.t; do
 	s=$(grep -Eic '^ok [0-9]+.*# *skip' "$log" | tr -d ' ')
 	f=$(grep -Ec '^not ok [0-9]+' "$log" | tr -d ' ')
 	p=$((p - s))
+	# A sanitizer report that reached the log (SANITIZE=1) is a failure,
+	# whatever the program's exit status was.
+	if grep -Eq '==[0-9]+==ERROR: [A-Za-z]+Sanitizer|SUMMARY: [A-Za-z]+Sanitizer|: runtime error: ' "$log" &&
+		! grep -q '^not ok.*sanitizer' "$log"; then
+		f=$((f + 1))
+		echo "not ok - $name: a sanitizer report is in its log" >>"$log"
+	fi
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "not ok - $name exited $rc" >>"$log"

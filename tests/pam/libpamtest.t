@@ -52,7 +52,7 @@ forge "$TMP/a" "$TMP/forged"
 printf 'a plain password\n' >"$TMP/pw"
 sleep 1 # e expires
 
-(pwrap_env && PT_DIR=$TMP PT_DB=$DB PT_KEYADM="$KEYADM --db $DB" \
+(pwrap_env && san_leaks && PT_DIR=$TMP PT_DB=$DB PT_KEYADM="$KEYADM --db $DB" \
 	PT_ID_A=$A PT_ID_A2=$A2 PT_ID_A3=$A3 exec "$BIN") >"$TMP/out" 2>&1
 rc=$?
 # pamtest prints the TAP lines and the plan; pam_wrapper's own lines go.

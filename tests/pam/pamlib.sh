@@ -8,11 +8,7 @@ PWRAP_LIB=/usr/lib/$MULTIARCH/libpam_wrapper.so
 need() {
 	_what=$1
 	shift
-	if ! "$@" >/dev/null 2>&1; then
-		skip "$_what"
-		done_testing
-		exit 0
-	fi
+	"$@" >/dev/null 2>&1 || skip_all "$_what"
 }
 
 # have CMD...: every CMD is installed.
@@ -88,9 +84,11 @@ pwrap_cleanup() {
 
 # pwrap CMD...: CMD under pam_wrapper with service files from $PAMD;
 # module messages go to syslog (PAM_WRAPPER_USE_SYSLOG), not stderr.
+# Under SANITIZE=1, libasan is preloaded before pam_wrapper (san_env).
 PAMD="$TMP/pam.d"
 pwrap_env() {
 	export LD_PRELOAD="$PWRAP_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$PAMD" PAM_WRAPPER_USE_SYSLOG=1
+	san_env
 }
 pwrap() { (pwrap_env && exec "$@"); }
 

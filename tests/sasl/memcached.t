@@ -29,8 +29,8 @@ chmod 0755 "$PLUGDIR"
 mkdir "$TMP/saslconf"
 printf 'mech_list: PLAIN\napikey_db: %s\napikey_events: none\n' "$DB" >"$TMP/saslconf/memcached.conf"
 PORT=$(free_port)
-env SASL_CONF_PATH="$TMP/saslconf" SASL_PATH="$PLUGDIR" \
-	memcached -S -u nobody -l 127.0.0.1 -p "$PORT" -U 0 -t 4 -vv >"$TMP/mc.log" 2>&1 &
+(san_env && exec env SASL_CONF_PATH="$TMP/saslconf" SASL_PATH="$PLUGDIR" \
+	memcached -S -u nobody -l 127.0.0.1 -p "$PORT" -U 0 -t 4 -vv) >"$TMP/mc.log" 2>&1 &
 MC=$!
 at_exit "kill $MC"
 check "memcached -S listens on 127.0.0.1:$PORT" wait_port "$PORT"
