@@ -321,11 +321,14 @@ struct ak_event {
 };
 /* The default events file of a store: keys.db -> keys.events. */
 int ak_events_path(char *out, size_t cap, const char *db) AK_WARN_UNUSED;
-/* Appends one line with one write(2) to an existing events file; the
- * caller decides what a failure means (never the authentication result). */
+/* Appends one line with one write(2) to an existing regular events file
+ * (never blocks on a FIFO); the caller decides what a failure means
+ * (never the authentication result). */
 int ak_event_append(const char *path, const struct ak_verify_req *req,
                     const struct ak_verify_res *res, struct ak_error *e) AK_WARN_UNUSED;
-/* Calls fn for every well-formed line; *bad counts the others. */
+/* Calls fn for every well-formed line; *bad counts the others. AK_OK,
+ * AK_E_NOENT, AK_E_UNTRUSTED (not a regular file: a FIFO is refused, not
+ * waited on) or AK_E_IO. */
 int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *), void *ctx,
                    size_t *bad, struct ak_error *e) AK_WARN_UNUSED;
 

@@ -71,7 +71,9 @@ int ak_event_append(const char *path, const struct ak_verify_req *req,
 	               AK_USER_MAX, '\t');
 	n += put_field(line + n, req->service, AK_SERVICE_LEN, '\t');
 	n += put_field(line + n, req->source, SOURCE_MAX, '\n');
-	fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO put in the file's place must not hold a login
+	 * until something reads it (refused below); no effect on a file. */
+	fd = open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		ak_err_set(e, AK_E_IO, "%s: %s", path, strerror(errno));
 		return -1;
@@ -149,26 +151,48 @@ static int read_line(FILE *f, char *buf, size_t cap)
 	return fits;
 }
 
+/* The events file for reading, refused unless it is a regular file: a
+ * FIFO would block keyadm (hence O_NONBLOCK), a directory reads as empty. */
+static FILE *events_open(const char *path, struct ak_error *e, int *code)
+{
+	struct stat sb;
+	FILE *f;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY), err;
+
+	if (fd < 0) {
+		err = errno;
+		*code = err == ENOENT ? AK_E_NOENT : AK_E_IO;
+		ak_err_set(e, *code, "%s: %s", path, strerror(err));
+		return NULL;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		*code = AK_E_UNTRUSTED;
+		ak_err_set(e, *code, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		*code = AK_E_IO;
+		ak_err_set(e, *code, "%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *), void *ctx,
                    size_t *bad, struct ak_error *e)
 {
 	char line[1024];
 	struct ak_event ev;
 	FILE *f;
-	int fd, rc;
+	int rc, code = AK_OK;
 
 	if (bad != NULL)
 		*bad = 0;
 	if (path == NULL || fn == NULL)
 		return AK_E_INVAL;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || (f = fdopen(fd, "r")) == NULL) {
-		ak_err_set(e, errno == ENOENT ? AK_E_NOENT : AK_E_IO, "%s: %s", path,
-		           strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return errno == ENOENT ? AK_E_NOENT : AK_E_IO;
-	}
+	if ((f = events_open(path, e, &code)) == NULL)
+		return code;
 	while ((rc = read_line(f, line, sizeof(line))) >= 0) {
 		if (rc == 0 || event_parse(&ev, line) != 0) {
 			if (bad != NULL)
@@ -178,6 +202,10 @@ int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *),
 		if (fn(&ev, ctx) != 0)
 			break;
 	}
+	if (ferror(f)) {
+		code = AK_E_IO;
+		ak_err_set(e, code, "%s: read error", path);
+	}
 	fclose(f);
-	return AK_OK;
+	return code;
 }

@@ -238,6 +238,7 @@ int ka_cmd_failures(const struct ka_ctx *c)
 		ka_check_id(c->o->key);
 	if (c->o->since)
 		f.since = ka_since(c, c->o->since);
+	ka_events_need(c, "failures");
 	grow(&f);
 	ka_events_read(c, one, &f);
 	for (i = 0; i < f.cap; i++)

@@ -51,8 +51,8 @@ int ka_cmd_init(const struct ka_ctx *c)
 		fprintf(stderr,
 		        "keyadm: there is no group apikey: the store stays in your group; "
 		        "to let services read it: groupadd --system apikey && "
-		        "chgrp apikey %s %s.lock %s\n",
-		        c->db, c->db, c->events);
+		        "chgrp apikey %s %s.lock%s%s\n",
+		        c->db, c->db, c->events_off ? "" : " ", c->events);
 	return KA_EXIT_OK;
 }
 

@@ -118,6 +118,8 @@ int ka_cmd_list(const struct ka_ctx *c)
 		l.expiring = duration("expiring", o->expiring);
 	if (o->stale)
 		l.stale = duration("stale", o->stale);
+	if (o->unused)
+		ka_events_need(c, "--unused");
 	if ((o->unused || o->expiring || o->stale) && l.state == NULL)
 		l.state = "active"; /* the questions are about keys that work */
 	load(c, &l, user);

@@ -78,6 +78,8 @@ int ka_cmd_verify(const struct ka_ctx *c)
 	enum ak_result r;
 
 	ka_check_user(c->o->args[0]);
+	if (c->o->record)
+		ka_events_need(c, "verify --record");
 	if (c->o->from && strlen(c->o->from) > 64)
 		ka_usage("invalid --from address");
 	memset(&req, 0, sizeof(req));

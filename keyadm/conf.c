@@ -13,10 +13,10 @@
 
 #define LINE_MAX_BYTES 1024
 
-enum { S_MAX_LIFETIME, S_DEFAULT_EXPIRY, S_MAX_KEYS, S_SELF_SERVICE, S_STORE, S_N };
+enum { S_MAX_LIFETIME, S_DEFAULT_EXPIRY, S_MAX_KEYS, S_SELF_SERVICE, S_STORE, S_EVENTS, S_N };
 
 static const char *const settings[S_N] = {"max_lifetime", "default_expiry", "max_keys_per_user",
-                                          "self_service", "store"};
+                                          "self_service", "store",          "events"};
 
 struct conf_pos {
 	const char *file;
@@ -28,6 +28,11 @@ static __attribute__((noreturn)) void bad(const struct conf_pos *at, const char 
 {
 	ka_die(KA_EXIT_FAIL, "%s:%zu: %s%s%s", at->file, at->line, name ? name : "",
 	       name ? ": " : "", what);
+}
+
+static int conf_path(const char *v)
+{
+	return v[0] == '/' && ak_text_valid(v, 1000);
 }
 
 static void set_value(struct ka_policy *p, int s, const char *v, const struct conf_pos *at)
@@ -51,10 +56,15 @@ static void set_value(struct ka_policy *p, int s, const char *v, const struct co
 		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
 			bad(at, "yes or no", settings[s]);
 		p->self_service = strcmp(v, "yes") == 0;
-	} else {
-		if (v[0] != '/' || strlen(v) >= sizeof(p->store) || !ak_text_valid(v, 1000))
+	} else if (s == S_STORE) {
+		if (!conf_path(v))
 			bad(at, "not an absolute path", settings[s]);
 		snprintf(p->store, sizeof(p->store), "%s", v);
+	} else {
+		if (strcmp(v, "none") != 0 && !conf_path(v))
+			bad(at, "not an absolute path or none", settings[s]);
+		snprintf(p->events, sizeof(p->events), "%s", v);
+		p->events_line = at->line;
 	}
 }
 
@@ -73,7 +83,7 @@ static void conf_line(struct ka_policy *p, char *line, unsigned *seen, const str
 	if (s == S_N)
 		bad(at,
 		    "unknown setting (max_lifetime, default_expiry, max_keys_per_user, "
-		    "self_service, store)",
+		    "self_service, store, events)",
 		    NULL);
 	if (*seen & (1u << s))
 		bad(at, "given twice", settings[s]);

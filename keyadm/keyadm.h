@@ -46,14 +46,17 @@ struct ka_policy {
 	char max_lifetime_text[32]; /* as written, for messages */
 	unsigned long max_keys;
 	int self_service;
-	char store[1024]; /* "" when not set */
+	char store[1024];   /* "" when not set */
+	char events[1024];  /* the events setting: a path, "none", or "" */
+	size_t events_line; /* where it was set, for messages */
 };
 
 /* The run's context: where the store is, who acts, when. */
 struct ka_ctx {
 	const struct ka_opts *o;
 	const char *db;
-	char events[4096 + 16]; /* the usage events file beside the store */
+	char events[4096 + 16]; /* the usage events file: the setting, else beside the store */
+	int events_off;         /* events none */
 	char actor[AK_ACTOR_MAX + 1];
 	int64_t now;
 	struct ka_policy pol;
@@ -62,7 +65,7 @@ struct ka_ctx {
 
 /* Last use of a key, from the usage events (VALID attempts only). */
 struct ka_use {
-	int64_t time_ms; /* 0: no use seen */
+	int64_t time_ms; /* 0: no use seen; KA_USE_OFF: events none */
 	char service[AK_SERVICE_LEN + 1];
 	char source[64 + 1];
 };
@@ -111,6 +114,9 @@ int64_t ka_policy_rotated_expiry(const struct ka_ctx *c, int64_t old_expires, in
 void ka_policy_count(const struct ka_ctx *c, struct ak_txn *t, const char *owner);
 
 /* events.c: the usage events file */
+#define KA_USE_OFF (-1)
+void ka_events_select(struct ka_ctx *c);
+void ka_events_need(const struct ka_ctx *c, const char *what);
 void ka_events_create(const struct ka_ctx *c, gid_t gid);
 void ka_events_read(const struct ka_ctx *c, int (*fn)(const struct ak_event *, void *), void *ctx);
 void ka_lastuse(const struct ka_ctx *c, const struct ak_key *keys, size_t n, struct ka_use *out);

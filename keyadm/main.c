@@ -150,7 +150,8 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 	        "\nWHEN: a duration (90d, 12h, 30m, 45s, 2w) or a date (2027-01-31, "
 	        "2027-01-31T12:00:00Z).\nThe store: --db, else $APIKEY_DB, else store in the "
 	        "policy,\nelse %s. The policy: --config, else $APIKEY_CONFIG, else\n%s "
-	        "(see apikey.conf(5)).\n"
+	        "(see apikey.conf(5)).\nThe usage events: events in the policy (a path or none), "
+	        "else\nbeside the store (keys.db -> keys.events), with the rotated .1.\n"
 	        "Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 verify: not VALID;\n"
 	        "scan: 0 nothing found, 1 keys found, 5 could not read everything.\n"
 	        "See keyadm(8).\n",
@@ -299,8 +300,7 @@ int main(int argc, char **argv)
 	c.now = ak_now_ms();
 	ka_self_check(&c);
 	ka_conf_select(&c);
-	if (ak_events_path(c.events, sizeof(c.events), c.db) != 0)
-		ka_usage("store path too long");
+	ka_events_select(&c);
 	ka_actor(c.actor, sizeof(c.actor));
 	return d->fn(&c);
 }

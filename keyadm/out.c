@@ -63,7 +63,7 @@ static void json_lists(FILE *f, const struct ak_key *k)
 
 static void json_use(FILE *f, const struct ka_use *u)
 {
-	int seen = u != NULL && u->time_ms != 0;
+	int seen = u != NULL && u->time_ms > 0;
 
 	fputs(",\"lastUsedAt\":", f);
 	ka_json_time(f, seen ? u->time_ms : 0);
@@ -135,13 +135,15 @@ static void show_event(FILE *f, const char *label, int64_t ms, const char *by, c
 	fprintf(f, "%-10s %s by %s%s%s\n", label, t, by, *why ? ": " : "", why);
 }
 
-/* "2026-11-22 17:44:02 UTC sshd 192.0.2.7" or "never". */
+/* "2026-11-22 17:44:02 UTC sshd 192.0.2.7", "never", or "not recorded"
+ * (events none: no one can tell). */
 static void use_text(char *buf, size_t cap, const struct ka_use *u)
 {
 	char t[40];
 
-	if (u == NULL || u->time_ms == 0) {
-		snprintf(buf, cap, "never");
+	if (u == NULL || u->time_ms <= 0) {
+		snprintf(buf, cap, "%s",
+		         u != NULL && u->time_ms == KA_USE_OFF ? "not recorded" : "never");
 		return;
 	}
 	ak_format_time(t, sizeof(t), u->time_ms);

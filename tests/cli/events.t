@@ -181,4 +181,95 @@ like "failures: bad lines reported" "$err" "1 malformed line ignored"
 rm -f "$DB"
 check_exit "failures without a store fails" 1 ka failures 2>/dev/null
 
+# ---- the events setting of apikey.conf: another file, or none
+fresh
+like "--help says where the events are read" "$(ka --help)" "The usage events: events in the policy \(a path or none\)"
+CONF="$TMP/apikey.conf"
+conf() { printf '%s\n' "$@" >"$CONF"; chmod 644 "$CONF"; }
+kc() { ka --config "$CONF" "$@"; }
+OTHER="$TMP/log/keys.events"
+mkdir -p "$TMP/log"
+rm -f "$DB" "$DB.lock" "$EV"
+conf "# where the services write" "events $OTHER"
+check "init with events elsewhere" q kc init
+check "init creates the events file the setting names" test -f "$OTHER"
+is "with mode 0660" "$(stat -c %a "$OTHER")" 660
+check_fails "and none beside the store" test -e "$EV"
+e1=$(new_key "$TMP/e1.key" ivan)
+t=$(now_ms)
+EVF="$OTHER" ev $((t - 60000)) VALID "$e1" ivan imap 192.0.2.31
+EVF="$OTHER.1" ev $((t - 120000)) REVOKED "$e1" ivan smtp 192.0.2.32
+ev $((t - 1000)) VALID "$e1" ivan sshd 192.0.2.33 # beside the store: not read
+is "show reads the file the setting names" \
+	"$(json_get "$(kc show "$e1" --json 2>/dev/null)" 'j["lastUsedService"], j["lastUsedSource"]')" "imap 192.0.2.31"
+is "the default file is not read then" \
+	"$(json_get "$(ka show "$e1" --json 2>/dev/null)" 'j["lastUsedService"], j["lastUsedSource"]')" "sshd 192.0.2.33"
+like "list reads it too" "$(kc list 2>/dev/null | grep "^$e1")" " UTC imap 192\.0\.2\.31$"
+is "failures reads it and its rotated .1" \
+	"$(json_get "$(kc failures --json 2>/dev/null)" '[(g["source"], g["services"]) for g in j]')" "[('192.0.2.32', ['smtp'])]"
+kc verify ivan --service pop3 --from 192.0.2.34 --record <"$TMP/e1.key" >/dev/null 2>&1 || :
+is "verify --record appends to it" "$(tail -n 1 "$OTHER" | cut -f 3,5,6)" "$e1	pop3	192.0.2.34"
+env APIKEY_CONFIG="$CONF" "$KEYADM" list >"$TMP/out" 2>&1
+like "APIKEY_CONFIG carries the setting too" "$(grep "^$e1" "$TMP/out")" " UTC pop3 192\.0\.2\.34$"
+
+# a file the setting names must be there: a clear error, not "never"
+conf "max_keys_per_user 9" "events $TMP/nodir/keys.events"
+for cmd in "list" "show $e1" "failures"; do
+	# shellcheck disable=SC2086 # the command and its argument
+	err=$(kc $cmd 2>&1 >/dev/null)
+	is "a missing events file named by the setting: $cmd fails" "$?" 1
+	like "a missing events file: $cmd names it, the reason and the setting's line" "$err" \
+		"^keyadm: cannot read the usage events: $TMP/nodir/keys\.events: No such file or directory \(events, $CONF:2\)$"
+done
+conf "events $TMP/log"
+is "a directory named by the setting is an error" "$(kc list 2>&1 >/dev/null)" \
+	"keyadm: cannot read the usage events: $TMP/log: not a regular file (events, $CONF:1)"
+check_exit "a directory named by the setting: exit 1" 1 q kc failures
+mkfifo "$TMP/log/fifo"
+conf "events $TMP/log/fifo"
+check_exit "a FIFO named by the setting: exit 1, no wait" 1 q timeout 20 "$KEYADM" --config "$CONF" failures
+rm -f "$OTHER"
+conf "events $OTHER"
+err=$(kc list 2>&1 >/dev/null)
+like "the file removed after init: an error too" "$err" "No such file or directory \(events, $CONF:1\)$"
+
+# errors in the setting itself name the file and line, and change nothing
+before=$(state)
+for v in "keys.events" "./keys.events" "None" "-"; do
+	conf "# c" "events $v"
+	err=$(kc list 2>&1 >/dev/null)
+	is "events $v: exit 1" "$?" 1
+	is "events $v: refused with file and line" "$err" "keyadm: $CONF:2: events: not an absolute path or none"
+done
+conf "events none" "events $OTHER"
+like "events given twice" "$(kc list 2>&1)" "^keyadm: $CONF:2: events: given twice$"
+conf "events"
+like "events without a value" "$(kc list 2>&1)" "^keyadm: $CONF:1: events: takes exactly one value$"
+conf "event $OTHER"
+like "a misspelt setting lists events among the known ones" "$(kc list 2>&1)" \
+	"^keyadm: $CONF:1: unknown setting \(.*, store, events\)$"
+unchanged "events setting errors" "$before"
+
+# events none: nothing read, nothing made; what needs events says so
+conf "events none"
+like "none: list says last use is not recorded" "$(kc list 2>/dev/null | grep "^$e1")" " not recorded$"
+is "none: show says so" "$(kc show "$e1" 2>/dev/null | grep '^last used')" "last used: not recorded"
+is "none: show --json has null last use" "$(json_get "$(kc show "$e1" --json 2>/dev/null)" 'j["lastUsedAt"]')" None
+is "none: no warning from list" "$(kc list 2>&1 >/dev/null)" ""
+for cmd in "failures" "list --unused 30d"; do
+	# shellcheck disable=SC2086 # the command and its options
+	err=$(kc $cmd 2>&1 >/dev/null)
+	is "none: $cmd fails" "$?" 1
+	like "none: $cmd says why, with the setting's line" "$err" \
+		"needs the usage events, which are off \(events none, $CONF:1\)$"
+done
+n=$(wc -l <"$EV")
+err=$(kc verify ivan --record <"$TMP/e1.key" 2>&1 >/dev/null)
+like "none: verify --record is refused" "$err" "verify --record needs the usage events"
+is "none: and records nothing anywhere" "$(cat "$EV" "$OTHER" 2>/dev/null | wc -l | tr -d ' ')" "$n"
+check_exit "none: verify alone still works" 0 q kc verify ivan <"$TMP/e1.key"
+rm -f "$DB" "$DB.lock" "$EV"
+check "none: init" q kc init
+check_fails "none: init makes no events file" test -e "$EV"
+
 done_testing

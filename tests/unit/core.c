@@ -633,6 +633,45 @@ static void test_events_hostile(void)
 	unlink(path);
 }
 
+/* A FIFO or a directory in the events file's place: the writer (inside a
+ * login) and the reader (keyadm) each refuse it at once. Before, a FIFO
+ * with no reader held every login in open(2), and keyadm with it; alarm()
+ * in main turns a hang back into a failed test. */
+static void test_events_not_a_file(void)
+{
+	struct ak_verify_req req = {"alice", NULL, 0, "sshd", "192.0.2.1", 1700000000000};
+	struct ak_verify_res res = {AK_VALID, "AAAAAAAAAAAA", "alice", 0};
+	struct ak_event all[3];
+	struct ak_error e;
+	char path[600], buf[64];
+	size_t bad = 0;
+	int rfd;
+
+	snprintf(path, sizeof(path), "%s/fifo.events", dir);
+	ok(mkfifo(path, 0660) == 0, "a FIFO in the events file's place");
+	ok(ak_event_append(path, &req, &res, &e) != 0 && e.code == AK_E_IO,
+	   "append to a FIFO nobody reads fails at once");
+	rfd = open(path, O_RDONLY | O_NONBLOCK);
+	ok(ak_event_append(path, &req, &res, &e) != 0 && e.code == AK_E_UNTRUSTED,
+	   "append to a FIFO being read is refused: not a regular file");
+	ok(read(rfd, buf, sizeof(buf)) <= 0, "and nothing went into the FIFO");
+	memset(all, 0, sizeof(all));
+	is_int(ak_events_each(path, collect_event, all, &bad, &e), AK_E_UNTRUSTED,
+	       "reading a FIFO is refused, not waited on");
+	close(rfd);
+	is_int(ak_events_each(path, collect_event, all, &bad, &e), AK_E_UNTRUSTED,
+	       "also with no writer");
+	ok(all[0].time_ms == 0 && bad == 0, "no event seen in a FIFO");
+	unlink(path);
+	ok(mkdir(path, 0770) == 0, "a directory in the events file's place");
+	ok(ak_event_append(path, &req, &res, &e) != 0, "append to a directory fails");
+	is_int(ak_events_each(path, collect_event, all, &bad, &e), AK_E_UNTRUSTED,
+	       "reading a directory is refused, not taken for an empty file");
+	rmdir(path);
+	is_int(ak_events_each(path, collect_event, all, &bad, &e), AK_E_NOENT,
+	       "a missing file is AK_E_NOENT");
+}
+
 int main(void)
 {
 	char keys[K_N][AK_KEY_MAX + 1];
@@ -657,6 +696,9 @@ int main(void)
 	test_state_changes();
 	test_events();
 	test_events_hostile();
+	alarm(30); /* SIGALRM ends the run if a FIFO blocks */
+	test_events_not_a_file();
+	alarm(0);
 	sodium_memzero(keys, sizeof(keys));
 	{
 		char cmd[600];
