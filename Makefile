@@ -56,6 +56,7 @@ keyadm/keyadm: $(KEYADM_SRC) $(wildcard keyadm/*.h) $(CORE_LIB)
 -include tests/module.mk
 -include tests/pam/module.mk
 -include tests/sasl/module.mk
+-include tests/hardening/module.mk
 -include fuzz/module.mk
 -include bench/module.mk
 
