@@ -14,6 +14,7 @@
 . "$TOP/tests/cli/cli.sh"
 . "$TOP/tests/sasl/sasllib.sh"
 
+unsanitized "Helgrind and ThreadSanitizer do not run beside ASan; the normal make check runs this"
 need "valgrind is not installed" have valgrind
 need "memcached is not installed" have memcached
 need "memcached has no SASL support" sh -c 'memcached -h | grep -q -- --enable-sasl'
