@@ -80,6 +80,7 @@ static inline void stats_print(struct ak_stats *s, long fails)
 
 	if (s->n == 0) {
 		printf("nan nan nan %ld %ld\n", fails, grew);
+		free(s->means);
 		return;
 	}
 	qsort(s->means, (size_t)s->n, sizeof(double), cmp_double);

@@ -29,6 +29,11 @@ ka revoke "$R" >/dev/null 2>&1
 ka disable "$D" >/dev/null 2>&1
 FIXED="VALID:alice:$TMP/a VALID:bob:$TMP/b REVOKED:carol:$TMP/r DISABLED:dave:$TMP/d"
 
+# A process killed while LeakSanitizer inspects it at exit leaves a report
+# of the inspection ("unable to get registers"), not of a leak: the killed
+# writers go without it (every other keyadm test checks keyadm's leaks).
+if [ "$SANITIZED" = 1 ]; then export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"; fi
+
 # fig FILE NAME: one figure of a killverify run
 fig() { sed -n "s/^$2 //p" "$1"; }
 
