@@ -323,7 +323,8 @@ struct ak_event {
 int ak_events_path(char *out, size_t cap, const char *db) AK_WARN_UNUSED;
 /* Appends one line with one write(2) to an existing regular events file
  * (never blocks on a FIFO); the caller decides what a failure means
- * (never the authentication result). */
+ * (never the authentication result): e->code is AK_E_NOENT when the file
+ * is missing, AK_E_UNTRUSTED when it is not a regular file, else AK_E_IO. */
 int ak_event_append(const char *path, const struct ak_verify_req *req,
                     const struct ak_verify_res *res, struct ak_error *e) AK_WARN_UNUSED;
 /* Calls fn for every well-formed line; *bad counts the others. AK_OK,

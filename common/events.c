@@ -50,11 +50,33 @@ static size_t put_field(char *p, const char *s, size_t max, char sep)
 	return n;
 }
 
+/* path opened with flags into *fd, refused unless it is a regular file:
+ * O_NONBLOCK, so that a FIFO put in its place is refused, not waited on (a
+ * login would hang); a directory would read as empty. AK_OK, AK_E_NOENT
+ * (missing), AK_E_UNTRUSTED or AK_E_IO. */
+static int open_regular(const char *path, int flags, int *fd, struct ak_error *e)
+{
+	struct stat sb;
+	int err;
+
+	*fd = open(path, flags | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (*fd < 0) {
+		err = errno;
+		ak_err_set(e, err == ENOENT ? AK_E_NOENT : AK_E_IO, "%s: %s", path, strerror(err));
+		return err == ENOENT ? AK_E_NOENT : AK_E_IO;
+	}
+	if (fstat(*fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		ak_err_set(e, AK_E_UNTRUSTED, "%s: not a regular file", path);
+		close(*fd);
+		return AK_E_UNTRUSTED;
+	}
+	return AK_OK;
+}
+
 int ak_event_append(const char *path, const struct ak_verify_req *req,
                     const struct ak_verify_res *res, struct ak_error *e)
 {
 	char line[64 + 16 + AK_ID_LEN + AK_USER_MAX + AK_SERVICE_LEN + SOURCE_MAX + 8];
-	struct stat sb;
 	size_t n;
 	ssize_t w;
 	int fd;
@@ -71,18 +93,8 @@ int ak_event_append(const char *path, const struct ak_verify_req *req,
 	               AK_USER_MAX, '\t');
 	n += put_field(line + n, req->service, AK_SERVICE_LEN, '\t');
 	n += put_field(line + n, req->source, SOURCE_MAX, '\n');
-	/* O_NONBLOCK: a FIFO put in the file's place must not hold a login
-	 * until something reads it (refused below); no effect on a file. */
-	fd = open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		ak_err_set(e, AK_E_IO, "%s: %s", path, strerror(errno));
+	if (open_regular(path, O_WRONLY | O_APPEND, &fd, e) != AK_OK)
 		return -1;
-	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		ak_err_set(e, AK_E_UNTRUSTED, "%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
 	w = write(fd, line, n);
 	close(fd);
 	if (w != (ssize_t)n) {
@@ -151,48 +163,25 @@ static int read_line(FILE *f, char *buf, size_t cap)
 	return fits;
 }
 
-/* The events file for reading, refused unless it is a regular file: a
- * FIFO would block keyadm (hence O_NONBLOCK), a directory reads as empty. */
-static FILE *events_open(const char *path, struct ak_error *e, int *code)
-{
-	struct stat sb;
-	FILE *f;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY), err;
-
-	if (fd < 0) {
-		err = errno;
-		*code = err == ENOENT ? AK_E_NOENT : AK_E_IO;
-		ak_err_set(e, *code, "%s: %s", path, strerror(err));
-		return NULL;
-	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		*code = AK_E_UNTRUSTED;
-		ak_err_set(e, *code, "%s: not a regular file", path);
-		close(fd);
-		return NULL;
-	}
-	if ((f = fdopen(fd, "r")) == NULL) {
-		*code = AK_E_IO;
-		ak_err_set(e, *code, "%s: %s", path, strerror(errno));
-		close(fd);
-	}
-	return f;
-}
-
 int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *), void *ctx,
                    size_t *bad, struct ak_error *e)
 {
 	char line[1024];
 	struct ak_event ev;
 	FILE *f;
-	int rc, code = AK_OK;
+	int fd, rc, code;
 
 	if (bad != NULL)
 		*bad = 0;
 	if (path == NULL || fn == NULL)
 		return AK_E_INVAL;
-	if ((f = events_open(path, e, &code)) == NULL)
+	if ((code = open_regular(path, O_RDONLY, &fd, e)) != AK_OK)
 		return code;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		ak_err_set(e, AK_E_IO, "%s: %s", path, strerror(errno));
+		close(fd);
+		return AK_E_IO;
+	}
 	while ((rc = read_line(f, line, sizeof(line))) >= 0) {
 		if (rc == 0 || event_parse(&ev, line) != 0) {
 			if (bad != NULL)

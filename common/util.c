@@ -73,6 +73,12 @@ int ak_strlcpy(char *dst, const char *src, size_t cap)
 	return 0;
 }
 
+/* [A-Za-z0-9], whatever the locale. */
+static int ascii_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 int ak_user_valid(const char *user)
 {
 	size_t i, n;
@@ -86,7 +92,7 @@ int ak_user_valid(const char *user)
 		return 0;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)user[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		if (ascii_alnum(c))
 			continue;
 		if (c == '.' || c == '_' || c == '-' || c == '@')
 			continue;
@@ -105,11 +111,7 @@ const char *ak_user_for_log(const char *user)
 	if (!ak_user_valid(user))
 		return "-";
 	for (p = user; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		run = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		              ? run + 1
-		              : 0;
+		run = ascii_alnum((unsigned char)*p) ? run + 1 : 0;
 		if (run > AK_LOG_RUN_MAX)
 			return "-";
 	}

@@ -11,12 +11,10 @@
  * the only PAM_IGNOREs are "no key was used" (account, session) and a
  * non-key password with nonkey=ignore, which an administrator asked for.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <security/pam_ext.h>
@@ -138,16 +136,15 @@ static void record_event(pam_handle_t *ph, const struct opts *o, const struct ak
 	static int warned;
 	char path[4096];
 	struct ak_error e;
-	struct stat st;
 
 	if (o->events != NULL && strcmp(o->events, "none") == 0)
 		return;
 	if (o->events != NULL)
 		snprintf(path, sizeof(path), "%s", o->events);
-	else if (ak_events_path(path, sizeof(path), o->db) != 0 ||
-	         (lstat(path, &st) != 0 && errno == ENOENT))
+	else if (ak_events_path(path, sizeof(path), o->db) != 0)
 		return;
-	if (ak_event_append(path, req, res, &e) != 0 && !warned) {
+	if (ak_event_append(path, req, res, &e) != 0 &&
+	    !(o->events == NULL && e.code == AK_E_NOENT) && !warned) {
 		warned = 1;
 		pam_syslog(ph, LOG_WARNING, "cannot record usage events: %s", e.msg);
 	}

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
@@ -116,8 +115,7 @@ static void record_event(const sasl_utils_t *u, const struct opts *o,
 		return;
 	/* A missing default events file means events are off (as in PAM). */
 	if (ak_event_append(path, req, res, &e) != 0 &&
-	    !(o->events[0] == '\0' && e.code == AK_E_IO && access(path, F_OK) != 0) &&
-	    !__atomic_exchange_n(&warned, 1, 0))
+	    !(o->events[0] == '\0' && e.code == AK_E_NOENT) && !__atomic_exchange_n(&warned, 1, 0))
 		u->log(u->conn, SASL_LOG_WARN, "apikey: cannot record usage events: %s", e.msg);
 }
 
