@@ -156,6 +156,18 @@ int fx_which(const char *s, size_t len)
 	return 0;
 }
 
+int fx_may_pass(const char *user, const char *secret, size_t len, const char *option,
+                const char *conn_service, const char *source)
+{
+	const char *svc = option != NULL && option[0] != '\0' ? option : conn_service;
+	int which = fx_which(secret, len);
+
+	if (which == FX_ALICE)
+		return strcmp(user, "alice") == 0;
+	return which == FX_BOB && strcmp(user, "bob") == 0 && svc != NULL &&
+	       strcmp(svc, "smtp") == 0 && source != NULL && strncmp(source, "127.", 4) == 0;
+}
+
 const char *fx_path(const char *v)
 {
 	if (v == NULL || v[0] != '/')

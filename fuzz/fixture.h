@@ -34,6 +34,11 @@ size_t fx_expand(char *out, size_t cap, const uint8_t *in, size_t len);
 const char *fx_key(int which);
 /* Which key s is exactly (1..FX_N-1), 0 for none. */
 int fx_which(const char *s, size_t len);
+/* The one way in: alice's key as alice, or bob's as bob from 127.0.0.0/8
+ * to smtp (its limits). The service is option's when that is set and not
+ * empty, else conn_service's; source is an address, "127.0.0.1;25" too. */
+int fx_may_pass(const char *user, const char *secret, size_t len, const char *option,
+                const char *conn_service, const char *source);
 /* An option value as the target must pass it on: absolute paths mapped
  * into the fixture, anything else unchanged. */
 const char *fx_path(const char *v);

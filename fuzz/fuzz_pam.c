@@ -78,22 +78,6 @@ static const char *last_opt(int argc, const char **argv, const char *name)
 	return v;
 }
 
-/* The one way in: alice's key as alice, or bob's as bob from loopback to
- * smtp (its limits); the service is service='s if set, else PAM's. */
-static int may_pass(const struct answers *a, int argc, const char **argv, const char *svc,
-                    const char *rhost)
-{
-	const char *o = last_opt(argc, argv, "service");
-	int which = fx_which(a->token, strlen(a->token));
-
-	if (o != NULL && o[0] != '\0')
-		svc = o;
-	if (which == FX_ALICE)
-		return strcmp(a->user, "alice") == 0;
-	return which == FX_BOB && strcmp(a->user, "bob") == 0 && strcmp(svc, "smtp") == 0 &&
-	       rhost != NULL && strncmp(rhost, "127.", 4) == 0;
-}
-
 static void after_success(pam_handle_t *ph, const struct answers *a, int argc, const char **argv)
 {
 	const char *id = pam_getenv(ph, "APIKEY_ID");
@@ -178,7 +162,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)pam_set_item(ph, PAM_AUTHTOK, token);
 	rc = pam_sm_authenticate(ph, 0, argc, argv);
 	ig = last_opt(argc, argv, "nonkey");
-	if ((rc == PAM_SUCCESS && !may_pass(&a, argc, argv, svc, hosts[flags & 3])) ||
+	if ((rc == PAM_SUCCESS &&
+	     !fx_may_pass(user, token, strlen(token), last_opt(argc, argv, "service"), svc,
+	                  hosts[flags & 3])) ||
 	    (rc == PAM_IGNORE && (ig == NULL || strcmp(ig, "ignore") != 0)) ||
 	    (rc != PAM_SUCCESS && rc != PAM_AUTH_ERR && rc != PAM_AUTHINFO_UNAVAIL &&
 	     rc != PAM_SERVICE_ERR && rc != PAM_IGNORE && rc != PAM_BUF_ERR))

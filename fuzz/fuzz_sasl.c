@@ -152,32 +152,16 @@ static const char *opt_get(const char *name)
 	return fz_getopt(NULL, "APIKEY", name, &v, &len) == SASL_OK ? v : NULL;
 }
 
-/* The one way in: alice's key as alice, or bob's as bob from loopback to
- * smtp (its limits); the service is the option's if set, else the
- * connection's. */
-static int may_pass(const char *user, const char *secret, size_t slen, const char *svc,
-                    const char *ipport)
-{
-	const char *o = opt_get("apikey_service");
-	int which = fx_which(secret, slen);
-
-	if (o != NULL && o[0] != '\0')
-		svc = o;
-	if (which == FX_ALICE)
-		return strcmp(user, "alice") == 0;
-	return which == FX_BOB && strcmp(user, "bob") == 0 && svc != NULL &&
-	       strcmp(svc, "smtp") == 0 && ipport != NULL && strncmp(ipport, "127.", 4) == 0;
-}
-
 /* PLAIN: exactly [authzid] NUL authcid NUL secret. */
-static int plain_may_pass(const char *m, size_t n, const char *svc, const char *ipport)
+static int plain_may_pass(const char *m, size_t n, const char *option, const char *svc,
+                          const char *ipport)
 {
 	const char *c = memchr(m, '\0', n), *s;
 
 	if (c == NULL || (s = memchr(c + 1, '\0', n - (size_t)(c + 1 - m))) == NULL)
 		return 0;
 	s++;
-	return may_pass(c + 1, s, n - (size_t)(s - m), svc, ipport);
+	return fx_may_pass(c + 1, s, n - (size_t)(s - m), option, svc, ipport);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -233,10 +217,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap(); /* PLAIN continues only before any message */
 	}
 	if (rc == SASL_OK) {
-		int fine = (flags & 1) ? i >= 2 && may_pass(msgs[i - 2], msgs[i - 1], lens[i - 1],
-		                                            sp.service, sp.ipremoteport)
-		                       : plain_may_pass(msgs[i - 1], lens[i - 1], sp.service,
-		                                        sp.ipremoteport);
+		const char *svc = opt_get("apikey_service");
+		int fine = (flags & 1)
+		                   ? i >= 2 && fx_may_pass(msgs[i - 2], msgs[i - 1], lens[i - 1],
+		                                           svc, sp.service, sp.ipremoteport)
+		                   : plain_may_pass(msgs[i - 1], lens[i - 1], svc, sp.service,
+		                                    sp.ipremoteport);
 		if (!fine || op.doneflag != 1 || authcid[0] == '\0')
 			__builtin_trap();
 	}

@@ -36,8 +36,7 @@ lines() { grep -Ec -- "$1" "$EV"; }
 # fails LOOP-OUTPUT: the failures field of a bench line.
 fails() { printf '%s\n' "$1" | awk '{print $4}'; }
 # warned: how many "cannot record" lines the captured syslog has since mark.
-mark() { _mark=$(logged | wc -l); }
-warned() { logged | tail -n +$((_mark + 1)) | grep -c 'cannot record usage events'; }
+warned() { since | grep -c 'cannot record usage events'; }
 # watched CMD...: CMD (a bench loop) with its syslog captured, stopped
 # after 60 s so that a blocked open is a failure, not a stuck test.
 watched() {

@@ -25,13 +25,11 @@ restore() {
 	cp "$TMP/good.db" "$DB"
 	chmod 0640 "$DB"
 }
-_mark=0
-since() { logged | tail -n +$((_mark + 1)); }
 
 # replaced NAME WHY: the store is now broken as NAME says; WHY is what every
 # reader must say about it.
 replaced() {
-	_mark=$(logged | wc -l)
+	mark
 	out=$(timeout 20 sh "$LOGNS" "$TMP/log.sock" "$CASE" "$PAMD" apikey alice "$TMP/a" \
 		PAM_AUTHINFO_UNAVAIL - 2>&1)
 	is "$1: PAM_AUTHINFO_UNAVAIL" "$?" 0

@@ -27,9 +27,6 @@ printf '%s\n' "auth required $M events=$TMP/no.events" >"$CONF/evmissing"
 printf '%s\n' "auth required $M events=rel.events" >"$CONF/evrel"
 # pc ARGS...: pamcase in the namespace whose /dev/log we read.
 pc() { in_logns "$CASE" "$CONF" "$@"; }
-# logged: the captured lines since the last mark.
-mark() { _mark=$(logged | wc -l); }
-since() { logged | tail -n +$((_mark + 1)); }
 F2B='pam_[a-z_]+\([a-z]+:auth\): authentication failure; logname=[^ ]* uid=0 euid=0 tty=[^ ]* ruser=[^ ]* rhost=192\.0\.2\.9 +user='
 export PAMCASE_RHOST=192.0.2.9
 

@@ -65,6 +65,10 @@ sync_log() {
 	done
 }
 logged() { sync_log && grep -v 'apikey-test-sync-' "$SYSLOG"; }
+# mark, then since: the captured lines logged after the mark.
+_mark=0
+mark() { _mark=$(logged | wc -l); }
+since() { logged | tail -n +$((_mark + 1)); }
 in_logns() { sh "$TOP/tests/pam/logns.sh" "$TMP/log.sock" "$@"; }
 LOGNS="$TOP/tests/pam/logns.sh"
 # logns_works: can this machine make a private mount namespace?
