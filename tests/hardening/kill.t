@@ -122,5 +122,6 @@ is "SASL: the untouched valid key was never refused" "$1" 0
 check "keyadm check passes at the end" q ka check
 check "audit --verify passes at the end" q ka audit --verify
 check "a write after the kills succeeds" q ka create final
-is "no temporary copy left" "$(find "$TMP" -name 'keys.db.tmp.*' | wc -l | tr -d ' ')" 0
+# only beside the store: the twins' killed writes leave copies of their own
+is "no temporary copy left" "$(find "$TMP" -maxdepth 1 -name 'keys.db.tmp.*' | wc -l | tr -d ' ')" 0
 done_testing
