@@ -218,9 +218,10 @@ int ak_store_each_key(const struct ak_store *st, int (*fn)(const struct ak_key *
 int ak_store_user_keys(const struct ak_store *st, const char *user,
                        int (*fn)(const struct ak_key *, void *), void *ctx,
                        struct ak_error *e) AK_WARN_UNUSED;
-/* Calls fn for audit entries seq 1..n in order. */
-int ak_store_each_audit(const struct ak_store *st, int (*fn)(const struct ak_audit *, void *),
-                        void *ctx, struct ak_error *e) AK_WARN_UNUSED;
+/* Calls fn for audit entries seq from..n in order (from 1: all of them). */
+int ak_store_each_audit(const struct ak_store *st, uint64_t from,
+                        int (*fn)(const struct ak_audit *, void *), void *ctx,
+                        struct ak_error *e) AK_WARN_UNUSED;
 /* Checks the chain against meta; AK_OK or AK_E_CORRUPT naming the entry. */
 int ak_store_audit_verify(const struct ak_store *st, struct ak_error *e) AK_WARN_UNUSED;
 /* Decodes every record, checks the index both ways and the audit chain. */

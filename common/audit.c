@@ -34,16 +34,16 @@ static int audit_get(const struct ak_store *st, struct ak_audit *a, uint64_t seq
 	return AK_OK;
 }
 
-int ak_store_each_audit(const struct ak_store *st, int (*fn)(const struct ak_audit *, void *),
-                        void *ctx, struct ak_error *e)
+int ak_store_each_audit(const struct ak_store *st, uint64_t from,
+                        int (*fn)(const struct ak_audit *, void *), void *ctx, struct ak_error *e)
 {
 	struct ak_audit a;
 	uint64_t seq;
 	int rc;
 
-	if (st == NULL || fn == NULL)
+	if (st == NULL || fn == NULL || from == 0)
 		return AK_E_INVAL;
-	for (seq = 1; seq <= st->meta.audit_seq; seq++) {
+	for (seq = from; seq <= st->meta.audit_seq; seq++) {
 		if ((rc = audit_get(st, &a, seq, e)) != AK_OK)
 			return rc;
 		if (fn(&a, ctx) != 0)

@@ -164,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	ok_chain = ak_store_audit_verify(st, &e) == AK_OK;
 	ok_check = ak_store_check(st, &e) == AK_OK;
-	ok_walk = ak_store_each_audit(st, visit, &w, &e) == AK_OK;
+	ok_walk = ak_store_each_audit(st, 1, visit, &w, &e) == AK_OK;
 	if (ok_chain != intact(ak_store_meta(st)) || (ok_check && !ok_chain) ||
 	    (ok_walk && w.next != ak_store_meta(st)->audit_seq) || (ok_chain && !ok_walk))
 		__builtin_trap();

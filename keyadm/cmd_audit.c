@@ -93,7 +93,7 @@ int ka_cmd_audit(const struct ka_ctx *c)
 		return audit_verify(c, st);
 	if (c->o->json)
 		fputc('[', stdout);
-	rc = ak_store_each_audit(st, audit_one, &r, &e);
+	rc = ak_store_each_audit(st, 1, audit_one, &r, &e);
 	ak_store_close(st);
 	if (rc != AK_OK)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);

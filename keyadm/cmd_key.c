@@ -35,6 +35,7 @@ int ka_cmd_init(const struct ka_ctx *c)
 	struct ak_error e = {AK_OK, ""};
 	const char *prefix = c->o->prefix ? c->o->prefix : AK_DEFAULT_PREFIX;
 	const struct group *gr;
+	struct ak_store *st;
 	gid_t gid = (gid_t)-1;
 
 	if (!ak_prefix_valid(prefix))
@@ -45,6 +46,10 @@ int ka_cmd_init(const struct ka_ctx *c)
 	init_dir(c->db, gid);
 	if (ak_store_init(c->db, prefix, gid, c->actor, &e) != 0)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
+	st = ka_store_open(c);
+	ka_changes_collect(st, 1, c->db);
+	ak_store_close(st);
+	ka_changes_log();
 	fprintf(stderr, "keyadm: created the key store %s (prefix %s, mode 0640)\n", c->db, prefix);
 	ka_events_create(c, gid);
 	if (gr == NULL)

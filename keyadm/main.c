@@ -152,6 +152,7 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 	        "policy,\nelse %s. The policy: --config, else $APIKEY_CONFIG, else\n%s "
 	        "(see apikey.conf(5)).\nThe usage events: events in the policy (a path or none), "
 	        "else\nbeside the store (keys.db -> keys.events), with the rotated .1.\n"
+	        "Every change is logged to syslog (authpriv.notice), one line per audit entry.\n"
 	        "Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 verify: not VALID;\n"
 	        "scan: 0 nothing found, 1 keys found, 5 could not read everything.\n"
 	        "See keyadm(8).\n",

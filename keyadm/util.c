@@ -16,6 +16,9 @@
 /* The one open transaction, aborted (copy removed, lock released) by any
  * exit on an error path. */
 static struct ak_txn *open_txn;
+/* Its store and first audit entry of its own, for the syslog lines. */
+static const char *open_db;
+static uint64_t open_from;
 /* A buffer holding a key, wiped by any exit on an error path. */
 static void *secret_buf;
 static size_t secret_len;
@@ -140,6 +143,8 @@ struct ak_txn *ka_txn_begin(const struct ka_ctx *c)
 	ka_priv_raise(); /* self-service: privileged until commit or abort */
 	if (ak_txn_begin(&open_txn, c->db, geteuid(), c->actor, &e) != 0)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
+	open_db = c->db;
+	open_from = ak_store_meta(ak_txn_store(open_txn))->audit_seq + 1;
 	return open_txn;
 }
 
@@ -148,11 +153,13 @@ void ka_txn_commit(struct ak_txn *t)
 	struct ak_error e = {AK_OK, ""};
 	int rc;
 
+	ka_changes_collect(ak_txn_store(t), open_from, open_db);
 	open_txn = NULL;
 	rc = ak_txn_commit(t, &e);
 	ka_priv_drop();
 	if (rc != 0)
 		ka_die(KA_EXIT_FAIL, "%s (nothing was changed)", e.msg);
+	ka_changes_log();
 }
 
 /* Nothing to change: no write at all. */
