@@ -12,6 +12,9 @@ dir=$(mktemp -d /tmp/apikey-demo.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 chmod 755 "$dir"
 db="$dir/keys.db"
+# the demo's own (empty) policy, whatever this machine's apikey.conf says
+: >"$dir/apikey.conf"
+export APIKEY_CONFIG="$dir/apikey.conf"
 key="$dir/alice.key"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -81,3 +84,4 @@ say "the audit trail (hash-chained)"
 run "$keyadm" --db "$db" audit
 run "$keyadm" --db "$db" audit --verify
 run "$keyadm" --db "$db" check
+echo "(keyadm also sent each change to syslog, authpriv.notice, tag keyadm: one line per audit entry)"

@@ -61,6 +61,10 @@ TMP=$(mktemp -d /tmp/apikey-test.XXXXXX)
 chmod 755 "$TMP"
 DB="$TMP/keys.db"
 export APIKEY_DB="$DB"
+# An empty policy: this machine's /etc/apikey/apikey.conf (limits, an
+# events file) must not change what the tests see.
+: >"$TMP/empty.conf"
+export APIKEY_CONFIG="$TMP/empty.conf"
 
 # ---- make check SANITIZE=1: the build has ASan and UBSan (no recovery).
 # Our programs (keyadm, the unit tests, the harnesses) load the runtime

@@ -136,7 +136,7 @@ done
 printf 'u\n' >"$TMP/users"
 check_exit "self-service refuses create --batch" 2 q as "$U1" create --batch <"$TMP/users"
 check_exit "self-service refuses verify --record" 2 q as "$U1" verify "$U1" --record <"$TMP/u1.key"
-check_exit "a caller with no name is refused" 1 q env -u APIKEY_DB "$SU_ASAN" setpriv --reuid 54321 --regid 54321 --clear-groups -- "$SU" list
+check_exit "a caller with no name is refused" 1 q env -u APIKEY_DB -u APIKEY_CONFIG "$SU_ASAN" setpriv --reuid 54321 --regid 54321 --clear-groups -- "$SU" list
 unchanged "refused self-service calls" "$before"
 
 # ---- the site decides
