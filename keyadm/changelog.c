@@ -27,6 +27,23 @@ static struct {
 	size_t actions;
 } ch;
 
+/* s in double quotes, with " and \ escaped: a reason (which self-service
+ * users write) cannot close the quotes and add a field of its own. */
+static const char *quoted(char *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+
+	out[n++] = '"';
+	for (; *s != '\0' && n + 3 < cap; s++) {
+		if (*s == '"' || *s == '\\')
+			out[n++] = '\\';
+		out[n++] = *s;
+	}
+	out[n++] = '"';
+	out[n] = '\0';
+	return out;
+}
+
 static int collect_one(const struct ak_audit *a, void *ctx)
 {
 	size_t i;
@@ -64,6 +81,7 @@ void ka_changes_collect(const struct ak_store *st, uint64_t from, const char *db
 
 void ka_changes_log(void)
 {
+	char by[2 * AK_ACTOR_MAX + 3], why[2 * AK_REASON_MAX + 3];
 	const struct ak_audit *a;
 	size_t i;
 
@@ -73,18 +91,20 @@ void ka_changes_log(void)
 	if (ch.n <= EACH_MAX) {
 		for (i = 0; i < ch.n; i++) {
 			a = &ch.each[i];
-			syslog(LOG_NOTICE, "%s%s%s%s%s by=\"%s\"%s%s%s entry=%" PRIu64 " store=%s",
+			syslog(LOG_NOTICE, "%s%s%s%s%s by=%s%s%s entry=%" PRIu64 " store=%s",
 			       a->action, a->id[0] ? " key=" : "", a->id,
-			       a->owner[0] ? " user=" : "", a->owner, a->actor,
-			       a->reason[0] ? " reason=\"" : "", a->reason,
-			       a->reason[0] ? "\"" : "", a->seq, ch.db);
+			       a->owner[0] ? " user=" : "", a->owner,
+			       quoted(by, sizeof(by), a->actor), a->reason[0] ? " reason=" : "",
+			       a->reason[0] ? quoted(why, sizeof(why), a->reason) : "", a->seq,
+			       ch.db);
 		}
 	} else {
 		for (i = 0; i < ch.actions; i++)
 			syslog(LOG_NOTICE,
-			       "%s of %" PRIu64 " keys by=\"%s\" entries=%" PRIu64 "-%" PRIu64
+			       "%s of %" PRIu64 " keys by=%s entries=%" PRIu64 "-%" PRIu64
 			       " store=%s (keyadm audit lists each)",
-			       ch.sum[i].action, ch.sum[i].n, ch.sum[i].actor, ch.sum[i].first,
+			       ch.sum[i].action, ch.sum[i].n,
+			       quoted(by, sizeof(by), ch.sum[i].actor), ch.sum[i].first,
 			       ch.sum[i].last, ch.db);
 	}
 	closelog();

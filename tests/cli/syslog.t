@@ -30,9 +30,20 @@ A=$(cut -d_ -f2 "$TMP/a")
 one "create" "^${AP}create key=$A user=alice by=\"root\" entry=2 $S\$"
 
 mark
-kl revoke "$A" --reason 'laptop "stolen" at the station' >/dev/null 2>&1
+kl revoke "$A" --reason 'laptop stolen at the station' >/dev/null 2>&1
 one "revoke with a reason" \
-	"^${AP}revoke key=$A user=alice by=\"root\" reason=\"laptop \"stolen\" at the station\" entry=3 $S\$"
+	"^${AP}revoke key=$A user=alice by=\"root\" reason=\"laptop stolen at the station\" entry=3 $S\$"
+
+# a reason cannot close its quotes and add fields: " and \ are escaped
+kl create alice >"$TMP/f" 2>/dev/null
+F=$(cut -d_ -f2 "$TMP/f")
+mark
+kl disable "$F" --reason 'x" entry=1 store=/forged \' >/dev/null 2>&1
+got=$(since)
+is "a hostile reason: the whole line" "$(printf '%s' "$got" | sed -E "s/^$AP//")" \
+	"disable key=$F user=alice by=\"root\" reason=\"x\\\" entry=1 store=/forged \\\\\" entry=5 $S"
+is "a hostile reason: the audit keeps it as given" \
+	"$(json_get "$(ka show "$F" --json)" 'j["disabledReason"]')" 'x" entry=1 store=/forged \'
 
 mark
 kl revoke "$A" >/dev/null 2>&1
