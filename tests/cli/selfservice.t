@@ -5,6 +5,7 @@
 # compiled in (under $TMP, root-owned): nothing is written to /etc.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/cli/cli.sh"
+. "$TOP/tests/pam/pamlib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	skip "needs root (useradd, a setuid copy)"
@@ -109,6 +110,18 @@ check "revoke own" q as "$U1" revoke "$k1b" --reason "no longer needed"
 is "revoked" "$(ka verify "$U1" <"$TMP/u1b.key" 2>/dev/null)" REVOKED
 is "the audit records the real caller" "$(ka audit --key "$k1b" --json | python3 -c 'import json,sys; print(sorted(set(a["actor"] for a in json.load(sys.stdin))))')" "['$U1']"
 no_key_in "$(as "$U1" list 2>&1)" "$TMP/u1b.key" "self-service list"
+# ... and so does syslog (read through a /dev/log of our own)
+if logns_works && start_syslog; then
+	mark
+	in_logns env -u APIKEY_DB -u APIKEY_CONFIG "$SU_ASAN" setpriv --reuid "$U1" \
+		--regid "$(id -g "$U1")" --clear-groups -- "$SU" create "$U1" >"$TMP/u1c.key" 2>/dev/null
+	k1c=$(cut -d_ -f2 "$TMP/u1c.key")
+	like "syslog names the real caller" "$(since)" \
+		"keyadm\[[0-9]+\]: create key=$k1c user=$U1 by=\"$U1\" entry=[0-9]+ store=$DB\$"
+	check "the self-service user revokes it again" q as "$U1" revoke "$k1c"
+else
+	skip "no private mount namespace or syslog listener here"
+fi
 
 # ---- last use is readable through the setuid copy
 printf '%s\tVALID\t%s\t%s\tsshd\t192.0.2.4\n' "$(($(date +%s) * 1000))" "$k2" "$U2" >>"$TMP/keys.events"
