@@ -328,9 +328,10 @@ int ak_events_path(char *out, size_t cap, const char *db) AK_WARN_UNUSED;
  * is missing, AK_E_UNTRUSTED when it is not a regular file, else AK_E_IO. */
 int ak_event_append(const char *path, const struct ak_verify_req *req,
                     const struct ak_verify_res *res, struct ak_error *e) AK_WARN_UNUSED;
-/* Calls fn for every well-formed line; *bad counts the others. AK_OK,
- * AK_E_NOENT, AK_E_UNTRUSTED (not a regular file: a FIFO is refused, not
- * waited on) or AK_E_IO. */
+/* Calls fn for every well-formed line; *bad counts the others. A last line
+ * without its newline (a write in progress) is neither read nor counted.
+ * AK_OK, AK_E_NOENT, AK_E_UNTRUSTED (not a regular file: a FIFO is refused,
+ * not waited on) or AK_E_IO. */
 int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *), void *ctx,
                    size_t *bad, struct ak_error *e) AK_WARN_UNUSED;
 

@@ -141,17 +141,18 @@ static int event_parse(struct ak_event *ev, char *line)
 	return 0;
 }
 
-/* One line of f into buf without its newline: 1 when it fits, has no NUL
- * byte and ends in a newline (an unterminated tail may be a write in
- * progress), 0 for a bad line (read to its end all the same, so that it
- * can neither hide the next line nor become two), -1 at the end. */
+/* One line of f into buf without its newline: 1 when it fits and has no
+ * NUL byte, 0 for a bad line (read to its end all the same, so that it can
+ * neither hide the next line nor become two), -1 at the end. A last line
+ * without its newline is the end too, neither read nor counted: it is a
+ * write still in progress (or one cut short, which the next write's line
+ * then ends, and that glued line is a bad one). */
 static int read_line(FILE *f, char *buf, size_t cap)
 {
 	size_t n = 0;
-	int c, fits = 1, any = 0;
+	int c, fits = 1;
 
 	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
-		any = 1;
 		if (c == '\0' || n + 1 >= cap)
 			fits = 0;
 		else
@@ -159,7 +160,7 @@ static int read_line(FILE *f, char *buf, size_t cap)
 	}
 	buf[n] = '\0';
 	if (c == EOF)
-		return any ? 0 : -1;
+		return -1;
 	return fits;
 }
 
