@@ -12,6 +12,7 @@ out="$top/tests/out"
 mkdir -p "$out"
 pat="${1:-${T:-}}"
 pass=0 fail=0 skip=0
+export TOP="$top" # the tests find the tree by it
 # Each test runs in a private mount namespace whose /dev/log leads nowhere:
 # what the programs under test send to syslog (keyadm's changes, the
 # module's refusals) stays out of this machine's logs. Tests that read
@@ -31,7 +32,7 @@ for t in tests/*/*.t; do
 	name=$(echo "$t" | sed 's|^tests/||; s|\.t$||; s|/|-|g')
 	log="$out/$name.log"
 	start=$(date +%s)
-	TOP="$top" isolate timeout -k 10 600 "$t" >"$log" 2>&1 </dev/null
+	isolate timeout -k 10 600 "$t" >"$log" 2>&1 </dev/null
 	rc=$?
 	p=$(grep -Ec '^ok [0-9]+( |$)' "$log" | tr -d ' ')
 	s=$(grep -Eic '^ok [0-9]+.*# *skip' "$log" | tr -d ' ')
