@@ -21,9 +21,8 @@ static struct {
 	struct ak_audit each[EACH_MAX];
 	struct {
 		char action[AK_ACTION_MAX + 1];
-		char actor[AK_ACTOR_MAX + 1];
 		uint64_t n, first, last;
-	} sum[ACTIONS_MAX];
+	} sum[ACTIONS_MAX]; /* one change has one actor: each[0]'s */
 	size_t actions;
 } ch;
 
@@ -58,7 +57,6 @@ static int collect_one(const struct ak_audit *a, void *ctx)
 		if (i == ACTIONS_MAX)
 			return 0; /* counted in n; the lines name the first actions */
 		snprintf(ch.sum[i].action, sizeof(ch.sum[i].action), "%s", a->action);
-		snprintf(ch.sum[i].actor, sizeof(ch.sum[i].actor), "%s", a->actor);
 		ch.sum[i].first = a->seq;
 		ch.actions++;
 	}
@@ -104,7 +102,7 @@ void ka_changes_log(void)
 			       "%s of %" PRIu64 " keys by=%s entries=%" PRIu64 "-%" PRIu64
 			       " store=%s (keyadm audit lists each)",
 			       ch.sum[i].action, ch.sum[i].n,
-			       quoted(by, sizeof(by), ch.sum[i].actor), ch.sum[i].first,
+			       quoted(by, sizeof(by), ch.each[0].actor), ch.sum[i].first,
 			       ch.sum[i].last, ch.db);
 	}
 	closelog();

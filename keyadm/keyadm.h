@@ -88,9 +88,6 @@ void ka_txn_abort_quiet(struct ak_txn *t);
 void ka_txn_fail(struct ak_txn *t, const struct ak_error *e);
 void ka_check_id(const char *id);
 
-/* changelog.c: every committed change, one syslog line per audit entry */
-void ka_changes_collect(const struct ak_store *st, uint64_t from, const char *db);
-void ka_changes_log(void);
 void ka_check_user(const char *user);
 void ka_check_text(const char *what, const char *s, size_t max);
 int64_t ka_when(const struct ka_ctx *c, const char *s);
@@ -100,6 +97,10 @@ int ka_key_lookup(struct ak_txn *t, struct ak_key *k, const char *id);
 
 int64_t ka_since(const struct ka_ctx *c, const char *s);
 void ka_fail_code(int code);
+
+/* changelog.c: every committed change, one syslog line per audit entry */
+void ka_changes_collect(const struct ak_store *st, uint64_t from, const char *db);
+void ka_changes_log(void);
 
 /* priv.c: keyadm installed setuid root (self-service) */
 void ka_priv_init(void);
