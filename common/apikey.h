@@ -146,7 +146,14 @@ int ak_user_valid(const char *user);
  * prompt would (a secret is 49 of them). */
 #define AK_LOG_RUN_MAX 24
 const char *ak_user_for_log(const char *user);
-/* Printable UTF-8, no control bytes, 0..max bytes (empty allowed). */
+/* Length of the valid UTF-8 sequence at s (at most n bytes, shortest
+ * form, no surrogate) with its code point in *cp, or 0. */
+size_t ak_utf8_decode(uint32_t *cp, const char *s, size_t n);
+/* 0 for a character that must not stand in text a person reads: C0 and C1
+ * controls, DEL, the bidi controls (U+061C, U+200E/F, U+202A..E,
+ * U+2066..9) and the line and paragraph separators (U+2028, U+2029). */
+int ak_char_printable(uint32_t cp);
+/* 0..max bytes of UTF-8 whose characters are all ak_char_printable. */
 int ak_text_valid(const char *s, size_t max);
 /* "90d", "12h", "30m", "45s", "2w" -> milliseconds (> 0). */
 int ak_parse_duration(int64_t *ms, const char *s) AK_WARN_UNUSED;

@@ -118,16 +118,17 @@ const char *ak_user_for_log(const char *user)
 	return user;
 }
 
-/* Length of the UTF-8 sequence at s (at most n bytes) if it is a valid,
- * printable character, else 0. */
-static size_t utf8_printable(const unsigned char *s, size_t n)
+size_t ak_utf8_decode(uint32_t *cp_out, const char *str, size_t n)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	uint32_t cp;
 	size_t len, i;
 
+	if (n == 0)
+		return 0;
 	if (s[0] < 0x80)
-		return (s[0] >= 0x20 && s[0] != 0x7f) ? 1 : 0;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 1, cp = s[0];
+	else if (s[0] >= 0xc2 && s[0] <= 0xdf)
 		len = 2, cp = s[0] & 0x1fu;
 	else if (s[0] >= 0xe0 && s[0] <= 0xef)
 		len = 3, cp = s[0] & 0x0fu;
@@ -146,14 +147,26 @@ static size_t utf8_printable(const unsigned char *s, size_t n)
 		return 0; /* overlong or out of range */
 	if (cp >= 0xd800 && cp <= 0xdfff)
 		return 0; /* surrogate */
-	if (cp >= 0x80 && cp <= 0x9f)
-		return 0; /* C1 control */
+	*cp_out = cp;
 	return len;
+}
+
+int ak_char_printable(uint32_t cp)
+{
+	if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		return 0; /* C0, DEL, C1 */
+	if (cp == 0x061c || cp == 0x200e || cp == 0x200f)
+		return 0; /* ALM, LRM, RLM */
+	if (cp >= 0x2028 && cp <= 0x202e)
+		return 0; /* line and paragraph separators, LRE..RLO */
+	if (cp >= 0x2066 && cp <= 0x2069)
+		return 0; /* LRI..PDI */
+	return 1;
 }
 
 int ak_text_valid(const char *s, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp = 0;
 	size_t n, i = 0, step;
 
 	if (s == NULL)
@@ -162,8 +175,8 @@ int ak_text_valid(const char *s, size_t max)
 	if (n > max)
 		return 0;
 	while (i < n) {
-		step = utf8_printable(p + i, n - i);
-		if (step == 0)
+		step = ak_utf8_decode(&cp, s + i, n - i);
+		if (step == 0 || !ak_char_printable(cp))
 			return 0;
 		i += step;
 	}

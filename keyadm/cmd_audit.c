@@ -54,7 +54,8 @@ static int audit_one(const struct ak_audit *a, void *vr)
 		       "ACTOR");
 	ak_format_time(t, sizeof(t), a->time_ms);
 	printf("%-23s  %-8s  %-12s  %-12s  %s%s%s\n", t, a->action, a->id[0] ? a->id : "-",
-	       a->owner[0] ? a->owner : "-", a->actor, a->reason[0] ? "  reason: " : "", a->reason);
+	       a->owner[0] ? ka_esc(a->owner) : "-", ka_esc(a->actor),
+	       a->reason[0] ? "  reason: " : "", ka_esc(a->reason));
 	return 0;
 }
 

@@ -180,7 +180,8 @@ static void join(char *buf, size_t cap, const char (*list)[AK_USER_MAX + 1], uns
 
 	buf[0] = '\0';
 	for (i = 0; i < n; i++)
-		snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? "," : "", list[i]);
+		snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? "," : "",
+		         ka_esc(list[i]));
 	if (more)
 		snprintf(buf + strlen(buf), cap - strlen(buf), ",...");
 }
@@ -202,8 +203,8 @@ static void print_text(const struct group *g, const char *state, size_t nth)
 	join(sv, sizeof(sv), g->services, g->n_services, g->n_services == LIST_MAX);
 	join(us, sizeof(us), g->users, g->n_users, g->n_users == LIST_MAX);
 	printf("%-12s  %-8s  %-15s  %5" PRIu64 "  %-23s  %-23s  %s  %s  %s\n",
-	       g->id[0] ? g->id : "(no key id)", state, g->source, g->count, first, last, res, sv,
-	       us);
+	       g->id[0] ? ka_esc(g->id) : "(no key id)", state, ka_esc(g->source), g->count, first,
+	       last, res, sv, us);
 }
 
 static void print_all(const struct ka_ctx *c, const struct group *v, size_t n)

@@ -119,19 +119,8 @@ static void revoke_found(struct scan *s)
 		ka_txn_commit(t);
 }
 
-static void text_name(char *out, size_t cap, const char *file)
-{
-	size_t i;
-
-	snprintf(out, cap, "%s", file);
-	for (i = 0; out[i] != '\0'; i++)
-		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
-			out[i] = '?';
-}
-
 static void print(const struct scan *s, const char *prefix)
 {
-	char name[4096 + 1];
 	size_t i;
 
 	if (s->c->o->json)
@@ -139,11 +128,11 @@ static void print(const struct scan *s, const char *prefix)
 	for (i = 0; i < s->n; i++) {
 		const struct finding *f = &s->v[i];
 		if (!s->c->o->json) {
-			text_name(name, sizeof(name), f->file);
-			printf("%s:%llu: %s_%s_\xe2\x80\xa6 %s%s%s%s\n", name,
+			printf("%s:%llu: %s_%s_\xe2\x80\xa6 %s%s%s%s\n", ka_esc(f->file),
 			       (unsigned long long)f->line, prefix, f->id,
-			       f->state ? f->owner : "not in this store", f->state ? " " : "",
-			       f->state ? f->state : "", f->revoke == 2 ? " (revoked now)" : "");
+			       f->state ? ka_esc(f->owner) : "not in this store",
+			       f->state ? " " : "", f->state ? f->state : "",
+			       f->revoke == 2 ? " (revoked now)" : "");
 			continue;
 		}
 		fputs(i ? ",\n{\"file\":" : "\n{\"file\":", stdout);
@@ -153,9 +142,10 @@ static void print(const struct scan *s, const char *prefix)
 		       "\"owner\":",
 		       (unsigned long long)f->line, f->id, prefix, f->id,
 		       f->state ? "true" : "false");
-		if (f->state)
-			printf("\"%s\",\"state\":\"%s\"", f->owner, f->state);
-		else
+		if (f->state) {
+			ka_json_str(stdout, f->owner);
+			printf(",\"state\":\"%s\"", f->state);
+		} else
 			fputs("null,\"state\":null", stdout);
 		printf(",\"revokedNow\":%s}", f->revoke == 2 ? "true" : "false");
 	}

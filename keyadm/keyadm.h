@@ -139,6 +139,7 @@ void ka_walk_path(struct ka_walk *w, const char *path);
 
 /* out.c: JSON and readable output */
 void ka_json_str(FILE *f, const char *s);
+const char *ka_esc(const char *s);
 void ka_json_time(FILE *f, int64_t ms);
 void ka_json_key(FILE *f, const struct ak_key *k, const struct ka_use *u, int64_t now);
 void ka_show_key(FILE *f, const struct ak_key *k, const struct ka_use *u, int64_t now);

@@ -6,24 +6,74 @@
 
 #include "keyadm.h"
 
+/* MUST: valid UTF-8 JSON whatever the bytes: a byte that is not UTF-8 is
+ * U+FFFD, a control, bidi control or separator is \uXXXX, never raw. */
 void ka_json_str(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, len;
+	uint32_t cp = 0;
 
 	fputc('"', f);
-	for (; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
+	while (i < n) {
+		if ((len = ak_utf8_decode(&cp, s + i, n - i)) == 0) {
+			fputs("\\ufffd", f);
+			i++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\')
+			fprintf(f, "\\%c", (char)cp);
+		else if (cp == '\n')
 			fputs("\\n", f);
-		else if (*p == '\t')
+		else if (cp == '\t')
 			fputs("\\t", f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
+		else if (!ak_char_printable(cp))
+			fprintf(f, "\\u%04x", (unsigned)cp);
 		else
-			fputc(*p, f); /* UTF-8 checked by the core on the way in */
+			fwrite(s + i, 1, len, f);
+		i += len;
 	}
 	fputc('"', f);
+}
+
+#define ESC_BUFS 8
+#define ESC_CAP (4 * 4096 + 1)
+
+/* The terminal form of untrusted text (names, reasons, actors, file
+ * names, fields of the events file), as vis(3) does: printable UTF-8
+ * stays, a backslash is doubled, a control byte or a byte that is not
+ * UTF-8 is \xHH, a C1 control, bidi control or separator is \uHHHH.
+ * Returns one of a few rotating buffers, for the arguments of one printf;
+ * overlong text is cut at a character. */
+const char *ka_esc(const char *s)
+{
+	static char bufs[ESC_BUFS][ESC_CAP];
+	static unsigned next;
+	char *out = bufs[next++ % ESC_BUFS];
+	size_t n = strlen(s), i = 0, o = 0, len;
+	uint32_t cp = 0;
+	char one[16];
+
+	while (i < n) {
+		if ((len = ak_utf8_decode(&cp, s + i, n - i)) == 0) {
+			len = 1;
+			cp = 0; /* shown as its byte */
+		}
+		if (cp == 0)
+			snprintf(one, sizeof(one), "\\x%02x", (unsigned char)s[i]);
+		else if (cp == '\\')
+			snprintf(one, sizeof(one), "\\\\");
+		else if (!ak_char_printable(cp))
+			snprintf(one, sizeof(one), cp < 0x80 ? "\\x%02x" : "\\u%04x", (unsigned)cp);
+		else
+			snprintf(one, sizeof(one), "%.*s", (int)len, s + i);
+		if (o + strlen(one) >= ESC_CAP)
+			break;
+		memcpy(out + o, one, strlen(one));
+		o += strlen(one);
+		i += len;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 void ka_json_time(FILE *f, int64_t ms)
@@ -132,7 +182,7 @@ static void show_event(FILE *f, const char *label, int64_t ms, const char *by, c
 	if (ms == 0)
 		return;
 	ak_format_time(t, sizeof(t), ms);
-	fprintf(f, "%-10s %s by %s%s%s\n", label, t, by, *why ? ": " : "", why);
+	fprintf(f, "%-10s %s by %s%s%s\n", label, t, ka_esc(by), *why ? ": " : "", ka_esc(why));
 }
 
 /* "2026-11-22 17:44:02 UTC sshd 192.0.2.7", "never", or "not recorded"
@@ -147,15 +197,15 @@ static void use_text(char *buf, size_t cap, const struct ka_use *u)
 		return;
 	}
 	ak_format_time(t, sizeof(t), u->time_ms);
-	snprintf(buf, cap, "%s %s %s", t, u->service, u->source);
+	snprintf(buf, cap, "%s %s %s", t, ka_esc(u->service), ka_esc(u->source));
 }
 
 void ka_show_key(FILE *f, const struct ak_key *k, const struct ka_use *u, int64_t now)
 {
-	char t[40], used[160];
+	char t[40], used[640];
 
-	fprintf(f, "id:        %s\nowner:     %s\nname:      %s\nstate:     %s\n", k->id, k->owner,
-	        k->name[0] ? k->name : "-", ak_key_state_at(k, now));
+	fprintf(f, "id:        %s\nowner:     %s\nname:      %s\nstate:     %s\n", k->id,
+	        ka_esc(k->owner), k->name[0] ? ka_esc(k->name) : "-", ak_key_state_at(k, now));
 	show_event(f, "created:", k->created_ms, k->created_by, "");
 	ak_format_time(t, sizeof(t), k->expires_ms);
 	fprintf(f, "expires:   %s\n", k->expires_ms ? t : "never");
@@ -194,14 +244,14 @@ void ka_list_table(FILE *f, const struct ak_key *keys, const struct ka_use *u, s
                    int64_t now)
 {
 	int wo = 5, wn = 4;
-	char c[40], x[40], used[160];
+	char c[40], x[40], used[640];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (width(keys[i].owner) > wo)
-			wo = width(keys[i].owner);
-		if (width(keys[i].name) > wn)
-			wn = width(keys[i].name);
+		if (width(ka_esc(keys[i].owner)) > wo)
+			wo = width(ka_esc(keys[i].owner));
+		if (width(ka_esc(keys[i].name)) > wn)
+			wn = width(ka_esc(keys[i].name));
 	}
 	fprintf(f, "%-*s  ", AK_ID_LEN, "ID");
 	pad(f, "OWNER", wo);
@@ -212,8 +262,8 @@ void ka_list_table(FILE *f, const struct ak_key *keys, const struct ka_use *u, s
 		ak_format_time(c, sizeof(c), k->created_ms);
 		ak_format_time(x, sizeof(x), k->expires_ms);
 		fprintf(f, "%s  ", k->id);
-		pad(f, k->owner, wo);
-		pad(f, k->name[0] ? k->name : "-", wn);
+		pad(f, ka_esc(k->owner), wo);
+		pad(f, k->name[0] ? ka_esc(k->name) : "-", wn);
 		use_text(used, sizeof(used), &u[i]);
 		fprintf(f, "%-8s  %-23s  %-23s  %s\n", ak_key_state_at(k, now), c,
 		        k->expires_ms ? x : "never", used);

@@ -106,12 +106,12 @@ static void scan_file(struct ka_walk *w, int dirfd, const char *name, const char
 	struct stat sb;
 
 	if (fd < 0 || fstat(fd, &sb) != 0) {
-		ka_warn("%s: %s", path, strerror(errno));
+		ka_warn("%s: %s", ka_esc(path), strerror(errno));
 		w->errors++;
 	} else if (S_ISREG(sb.st_mode) && kernel_fs(fd)) {
-		ka_warn("%s: skipped (a kernel file system)", path);
+		ka_warn("%s: skipped (a kernel file system)", ka_esc(path));
 	} else if (S_ISREG(sb.st_mode) && scan_fd(w, fd, path) != 0) {
-		ka_warn("%s: %s", path, strerror(errno));
+		ka_warn("%s: %s", ka_esc(path), strerror(errno));
 		w->errors++;
 	}
 	sodium_memzero(buf, sizeof(buf));
@@ -133,14 +133,14 @@ static void scan_dir_entries(struct ka_walk *w, struct dirstack *ds, DIR *d, con
 		if (snprintf(sub, sizeof(sub), "%s%s%s", path,
 		             path[strlen(path) - 1] == '/' ? "" : "/",
 		             de->d_name) >= (int)sizeof(sub)) {
-			ka_warn("%s/...: path too long", path);
+			ka_warn("%s/...: path too long", ka_esc(path));
 			w->errors++;
 			continue;
 		}
 		walk(w, ds, dirfd(d), de->d_name, sub, 0);
 	}
 	if (errno != 0) {
-		ka_warn("%s: %s", path, strerror(errno));
+		ka_warn("%s: %s", ka_esc(path), strerror(errno));
 		w->errors++;
 	}
 }
@@ -155,7 +155,7 @@ static void scan_dir(struct ka_walk *w, struct dirstack *ds, int dirfd, const ch
 	int i;
 
 	if (fd < 0 || fstat(fd, &sb) != 0 || (d = fdopendir(fd)) == NULL) {
-		ka_warn("%s: %s", path, strerror(errno));
+		ka_warn("%s: %s", ka_esc(path), strerror(errno));
 		w->errors++;
 		if (fd >= 0)
 			close(fd);
@@ -166,7 +166,7 @@ static void scan_dir(struct ka_walk *w, struct dirstack *ds, int dirfd, const ch
 			break; /* a loop through a followed link */
 	if (i < ds->n || ds->n == DEPTH_MAX || kernel_fs(fd)) {
 		if (i == ds->n)
-			ka_warn("%s: skipped (%s)", path,
+			ka_warn("%s: skipped (%s)", ka_esc(path),
 			        ds->n == DEPTH_MAX ? "too deep" : "a kernel file system");
 		closedir(d);
 		return;
@@ -184,14 +184,15 @@ static void walk(struct ka_walk *w, struct dirstack *ds, int dirfd, const char *
 	struct stat sb;
 
 	if (fstatat(dirfd, name, &sb, w->follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0) {
-		ka_warn("%s: %s", path, strerror(errno));
+		ka_warn("%s: %s", ka_esc(path), strerror(errno));
 		w->errors++;
 		return;
 	}
 	if (S_ISLNK(sb.st_mode)) {
 		w->symlinks++;
 		if (top)
-			ka_warn("%s: a symbolic link, not followed (--follow-symlinks)", path);
+			ka_warn("%s: a symbolic link, not followed (--follow-symlinks)",
+			        ka_esc(path));
 	} else if (S_ISDIR(sb.st_mode)) {
 		scan_dir(w, ds, dirfd, name, path);
 	} else if (S_ISREG(sb.st_mode)) {

@@ -201,7 +201,9 @@ void ka_check_user(const char *user)
 void ka_check_text(const char *what, const char *s, size_t max)
 {
 	if (*s == '\0' || !ak_text_valid(s, max))
-		ka_usage("invalid %s (1 to %zu bytes of printable UTF-8)", what, max);
+		ka_usage("invalid %s (1 to %zu bytes of UTF-8 without control characters, bidi "
+		         "controls or line separators): nothing was changed",
+		         what, max);
 }
 
 /* A future time: a duration from now or a date. */

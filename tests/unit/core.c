@@ -244,6 +244,16 @@ static void test_parsers(void)
 	           !ak_text_valid("\xc0\x80", 128) && !ak_text_valid("\xff", 128) &&
 	           !ak_text_valid("\xed\xa0\x80", 128) && !ak_text_valid("abc", 2),
 	   "text rules: UTF-8, no controls, length");
+	ok(!ak_text_valid("a\xe2\x80\xae"
+	                  "b",
+	                  128) &&
+	           !ak_text_valid("\xe2\x81\xa6", 128) && !ak_text_valid("\xe2\x81\xa9", 128) &&
+	           !ak_text_valid("\xe2\x80\x8e", 128) && !ak_text_valid("\xe2\x80\x8f", 128) &&
+	           !ak_text_valid("\xd8\x9c", 128) && !ak_text_valid("\xe2\x80\xa8", 128) &&
+	           !ak_text_valid("\xe2\x80\xa9", 128) && !ak_text_valid("\xc2\x85", 128) &&
+	           !ak_text_valid("\x1b[31m", 128) &&
+	           ak_text_valid("\xe2\x80\xa6 \xe6\x97\xa5\xe6\x9c\xac \xe2\x80\x8d", 128),
+	   "text rules: bidi controls, line and paragraph separators, C1 refused; others kept");
 	memset(&k, 0, sizeof(k));
 	ok(ak_services_parse(&k, "sshd,smtp,sshd") == 0 && k.n_services == 2,
 	   "services, duplicates dropped");
