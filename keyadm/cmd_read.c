@@ -93,6 +93,13 @@ int ka_cmd_verify(const struct ka_ctx *c)
 	r = ak_verify_path(c->db, geteuid(), &req, &res, &e);
 	ka_priv_drop();
 	ka_secret_wipe();
+	/* MUST: in self-service another user's key answers exactly like a key
+	 * that does not exist (result, id, owner, exit status) */
+	if (c->self != NULL && res.owner[0] != '\0' && strcmp(res.owner, c->self) != 0) {
+		r = AK_NOT_FOUND;
+		memset(res.owner, 0, sizeof(res.owner));
+		res.expires_ms = 0;
+	}
 	res.result = r;
 	if (c->o->record)
 		record(c, &req, &res);

@@ -15,7 +15,8 @@ static const char *const op_verb[] = {"revoke", "disable", "enable", "purge"};
 
 struct ka_target {
 	struct ak_key k;
-	int rc; /* 1 changed, 0 already so, -1 skipped (--user: a revoked key) */
+	int rc; /* 1 changed, 0 already so, -1 skipped (--user: a revoked key),
+	         * HELD: enable of a key someone else disabled (self-service) */
 };
 
 struct ka_batch {
@@ -123,6 +124,24 @@ static void collect_key(struct ka_batch *b, const char *id)
 		ka_die(KA_EXIT_NOENT, "no such key in this store (NOT_FOUND)");
 }
 
+#define HELD (-2)
+
+/* MUST: a suspension belongs to who set it: in self-service a key that
+ * root (or an administrator) disabled stays disabled. */
+static int held_by_other(const struct ka_batch *b, const struct ak_key *k)
+{
+	return b->c->self != NULL && k->state == AK_STATE_DISABLED &&
+	       strcmp(k->disabled_by, ak_txn_actor(b->t)) != 0;
+}
+
+static __attribute__((noreturn)) void die_held(const struct ak_key *k)
+{
+	ka_die(KA_EXIT_FAIL,
+	       "key %s was disabled by %s%s%s: only root can enable it (nothing was changed)",
+	       k->id, ka_esc(k->disabled_by), k->disabled_reason[0] ? ": " : "",
+	       ka_esc(k->disabled_reason));
+}
+
 /* One key's change; a refused change stops everything. */
 static void apply_one(struct ka_batch *b, struct ka_target *tg)
 {
@@ -135,11 +154,13 @@ static void apply_one(struct ka_batch *b, struct ka_target *tg)
 	else if (b->op == OP_DISABLE)
 		tg->rc = ak_key_disable(k, now, actor, reason);
 	else if (b->op == OP_ENABLE)
-		tg->rc = ak_key_enable(k);
+		tg->rc = held_by_other(b, k) ? HELD : ak_key_enable(k);
 	else
 		tg->rc = k->state == AK_STATE_REVOKED ? 1 : -1;
 	if (tg->rc >= 0 || b->by_user)
 		return;
+	if (tg->rc == HELD)
+		die_held(k);
 	if (b->op == OP_PURGE)
 		ka_die(KA_EXIT_FAIL, "key %s is %s, not revoked: only revoked keys are purged",
 		       k->id, ak_state_name(k->state));
@@ -193,6 +214,9 @@ static void print_text(const struct ka_batch *b, const struct ka_target *tg)
 
 	if (tg->rc == 1) {
 		printf("%s %s (%s)\n", done[b->op], k->id, k->owner);
+	} else if (tg->rc == HELD) {
+		printf("skipped %s (%s): disabled by %s, only root can enable it\n", k->id,
+		       k->owner, ka_esc(k->disabled_by));
 	} else if (tg->rc < 0) {
 		printf("skipped %s (%s): revoked\n", k->id, k->owner);
 	} else if (b->op == OP_ENABLE) {

@@ -114,6 +114,9 @@ as "$U1" list >"$TMP/out" 2>&1
 inert "the user's list: inert" <"$TMP/out"
 as "$U1" show "$k1" >"$TMP/out" 2>&1
 inert "the user's show: inert" <"$TMP/out"
+as "$U1" enable "$k1" >"$TMP/out" 2>&1
+inert "the refusal naming who disabled: inert" <"$TMP/out"
+like "... and says who, escaped" "$(cat "$TMP/out")" 'disabled by mallory\\x1b\[1m: r\\u2028s'
 ka show "$k1" --json >"$TMP/out"
 json_ok "show --json: valid UTF-8 JSON" <"$TMP/out"
 inert "show --json: inert" <"$TMP/out"
