@@ -90,7 +90,7 @@ int ka_create_batch(const struct ka_ctx *c, const struct ak_key *r)
 	ka_secret_hold(b.keys, b.n * sizeof(*b.keys));
 	t = ka_txn_begin(c);
 	for (i = 0; i < b.n; i++) {
-		ka_policy_count(c, t, b.users[i]);
+		ka_policy_make_room(c, t, b.users[i], KA_ROOM_LIVE);
 		if (ak_txn_new_key(t, &k, b.keys[i], b.users[i], &e) != 0)
 			ka_txn_fail(t, &e);
 		ka_copy_restrictions(&k, r);

@@ -150,7 +150,8 @@ int ka_cmd_create(const struct ka_ctx *c)
 	user = c->o->args[0];
 	ka_check_user(user);
 	t = ka_txn_begin(c);
-	ka_policy_count(c, t, user);
+	ka_policy_rate(c, t);
+	ka_policy_make_room(c, t, user, KA_ROOM_LIVE | KA_ROOM_PURGE);
 	if (ak_txn_new_key(t, &k, key, user, &e) != 0) {
 		sodium_memzero(key, sizeof(key));
 		ka_txn_fail(t, &e);
@@ -211,6 +212,10 @@ int ka_cmd_rotate(const struct ka_ctx *c)
 	if (ka_key_lookup(t, &old, c->o->args[0]) != 0)
 		ka_die(KA_EXIT_NOENT, "no key %s", c->o->args[0]);
 	rotate_check(c, &old);
+	ka_policy_rate(c, t);
+	/* with a grace the old key still logs in: one more that counts */
+	ka_policy_make_room(c, t, old.owner,
+	                    KA_ROOM_PURGE | (grace != 0 ? KA_ROOM_LIVE | KA_ROOM_GRACE : 0));
 	ka_secret_hold(key, sizeof(key)); /* wiped by any exit from here on */
 	if (ak_txn_new_key(t, &nk, key, old.owner, &e) != 0)
 		ka_txn_fail(t, &e);

@@ -255,10 +255,12 @@ static int run_batch(const struct ka_ctx *c, enum ka_op op)
 		collect_ids(&b, o->args, o->n_args);
 	for (i = 0; i < b.n; i++)
 		apply_one(&b, &b.v[i]);
-	for (i = 0; i < b.n; i++) {
-		store_one(&b, &b.v[i]);
+	for (i = 0; i < b.n; i++)
 		changed += b.v[i].rc == 1;
-	}
+	if (changed && (op == OP_DISABLE || op == OP_ENABLE))
+		ka_policy_rate(c, b.t);
+	for (i = 0; i < b.n; i++)
+		store_one(&b, &b.v[i]);
 	if (changed)
 		ka_txn_commit(b.t);
 	else

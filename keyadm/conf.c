@@ -13,10 +13,34 @@
 
 #define LINE_MAX_BYTES 1024
 
-enum { S_MAX_LIFETIME, S_DEFAULT_EXPIRY, S_MAX_KEYS, S_SELF_SERVICE, S_STORE, S_EVENTS, S_N };
+enum {
+	S_MAX_LIFETIME,
+	S_DEFAULT_EXPIRY,
+	S_MAX_KEYS,
+	S_SELF_SERVICE,
+	S_STORE,
+	S_EVENTS,
+	S_SS_RATE,
+	S_SS_MAX_STORED,
+	S_PURGE,
+	S_N
+};
 
-static const char *const settings[S_N] = {"max_lifetime", "default_expiry", "max_keys_per_user",
-                                          "self_service", "store",          "events"};
+static const char *const settings[S_N] = {"max_lifetime",
+                                          "default_expiry",
+                                          "max_keys_per_user",
+                                          "self_service",
+                                          "store",
+                                          "events",
+                                          "self_service_rate",
+                                          "self_service_max_stored",
+                                          "purge_revoked_after"};
+
+/* The defaults of the self-service limits and of the retention: a user
+ * makes a few keys a day, and a revoked key is still shown for a season. */
+#define DEF_SS_RATE "20/1h"
+#define DEF_SS_MAX_STORED 100
+#define DEF_PURGE "90d"
 
 struct conf_pos {
 	const char *file;
@@ -35,10 +59,74 @@ static int conf_path(const char *v)
 	return v[0] == '/' && ak_text_valid(v, 1000);
 }
 
-static void set_value(struct ka_policy *p, int s, const char *v, const struct conf_pos *at)
+/* 1..1000000, or 0 for "none" when none is allowed. */
+static int parse_count(unsigned long *out, const char *v, int none)
 {
 	char *end;
 	unsigned long n;
+
+	if (none && strcmp(v, "none") == 0) {
+		*out = 0;
+		return 0;
+	}
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || v[0] < '0' || v[0] > '9' || n < 1 || n > 1000000)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* "N/DURATION" (20/1h) or none. */
+static int parse_rate(struct ka_policy *p, const char *v)
+{
+	char n[16];
+	size_t len = strcspn(v, "/");
+
+	snprintf(p->ss_rate_text, sizeof(p->ss_rate_text), "%s", v);
+	if (strcmp(v, "none") == 0) {
+		p->ss_rate = 0;
+		return 0;
+	}
+	if (len == 0 || len >= sizeof(n) || v[len] != '/' || strlen(v) >= sizeof(p->ss_rate_text))
+		return -1;
+	memcpy(n, v, len);
+	n[len] = '\0';
+	return parse_count(&p->ss_rate, n, 0) != 0 ||
+	                       ak_parse_duration(&p->ss_rate_window, v + len + 1) != 0
+	               ? -1
+	               : 0;
+}
+
+static int parse_retention(struct ka_policy *p, const char *v)
+{
+	snprintf(p->purge_after_text, sizeof(p->purge_after_text), "%s", v);
+	if (strcmp(v, "never") == 0) {
+		p->purge_after = 0;
+		return 0;
+	}
+	return strlen(v) < sizeof(p->purge_after_text) && ak_parse_duration(&p->purge_after, v) == 0
+	               ? 0
+	               : -1;
+}
+
+/* The limits on self-service and the retention of dead keys. */
+static void set_limit(struct ka_policy *p, int s, const char *v, const struct conf_pos *at)
+{
+	if (s == S_SS_RATE && parse_rate(p, v) != 0)
+		bad(at, "not a rate N/DURATION (like 20/1h) or none", settings[s]);
+	if (s == S_SS_MAX_STORED && parse_count(&p->ss_max_stored, v, 1) != 0)
+		bad(at, "not a number from 1 to 1000000 or none", settings[s]);
+	if (s == S_PURGE && parse_retention(p, v) != 0)
+		bad(at, "not a duration (like 90d) or never", settings[s]);
+}
+
+static void set_value(struct ka_policy *p, int s, const char *v, const struct conf_pos *at)
+{
+	if (s >= S_SS_RATE) {
+		set_limit(p, s, v, at);
+		return;
+	}
 
 	if (s == S_MAX_LIFETIME || s == S_DEFAULT_EXPIRY) {
 		if (ak_parse_duration(s == S_MAX_LIFETIME ? &p->max_lifetime : &p->default_expiry,
@@ -47,11 +135,8 @@ static void set_value(struct ka_policy *p, int s, const char *v, const struct co
 		if (s == S_MAX_LIFETIME)
 			snprintf(p->max_lifetime_text, sizeof(p->max_lifetime_text), "%s", v);
 	} else if (s == S_MAX_KEYS) {
-		errno = 0;
-		n = strtoul(v, &end, 10);
-		if (errno != 0 || *end != '\0' || v[0] < '0' || v[0] > '9' || n < 1 || n > 1000000)
+		if (parse_count(&p->max_keys, v, 0) != 0)
 			bad(at, "not a number from 1 to 1000000", settings[s]);
-		p->max_keys = n;
 	} else if (s == S_SELF_SERVICE) {
 		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
 			bad(at, "yes or no", settings[s]);
@@ -83,7 +168,8 @@ static void conf_line(struct ka_policy *p, char *line, unsigned *seen, const str
 	if (s == S_N)
 		bad(at,
 		    "unknown setting (max_lifetime, default_expiry, max_keys_per_user, "
-		    "self_service, store, events)",
+		    "self_service, self_service_rate, self_service_max_stored, "
+		    "purge_revoked_after, store, events)",
 		    NULL);
 	if (*seen & (1u << s))
 		bad(at, "given twice", settings[s]);
@@ -129,6 +215,9 @@ void ka_conf_load(struct ka_policy *p, const char *path, int must_exist)
 	FILE *f = conf_open(path, must_exist);
 
 	memset(p, 0, sizeof(*p));
+	if (parse_rate(p, DEF_SS_RATE) != 0 || parse_retention(p, DEF_PURGE) != 0)
+		ka_die(KA_EXIT_FAIL, "bad built-in defaults"); /* cannot happen */
+	p->ss_max_stored = DEF_SS_MAX_STORED;
 	if (f == NULL)
 		return;
 	snprintf(p->path, sizeof(p->path), "%s", path);

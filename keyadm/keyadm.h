@@ -39,13 +39,20 @@ struct ka_opts {
 	unsigned given; /* KA_O_* bits of the options present */
 };
 
-/* The site policy (apikey.conf); zero values mean "no limit". */
+/* The site policy (apikey.conf); zero values mean "no limit" (the
+ * defaults are set by ka_conf_load, "none" or "never" turns one off). */
 struct ka_policy {
 	char path[1024]; /* the file read; "" when there was none */
 	int64_t max_lifetime, default_expiry;
 	char max_lifetime_text[32]; /* as written, for messages */
 	unsigned long max_keys;
 	int self_service;
+	unsigned long ss_max_stored; /* self_service_max_stored */
+	unsigned long ss_rate;       /* self_service_rate: changes per window */
+	int64_t ss_rate_window;
+	char ss_rate_text[32];
+	int64_t purge_after; /* purge_revoked_after */
+	char purge_after_text[32];
 	char store[1024];   /* "" when not set */
 	char events[1024];  /* the events setting: a path, "none", or "" */
 	size_t events_line; /* where it was set, for messages */
@@ -116,7 +123,12 @@ void ka_conf_select(struct ka_ctx *c);
 void ka_policy_new_expiry(const struct ka_ctx *c, struct ak_key *r);
 void ka_policy_check_expiry(const struct ka_ctx *c, int64_t expires, int64_t created);
 int64_t ka_policy_rotated_expiry(const struct ka_ctx *c, int64_t old_expires, int64_t now);
-void ka_policy_count(const struct ka_ctx *c, struct ak_txn *t, const char *owner);
+#define KA_ROOM_LIVE 1u  /* the new key can log in: max_keys_per_user */
+#define KA_ROOM_GRACE 2u /* ... while the old one is in its rotation grace */
+#define KA_ROOM_PURGE 4u /* purge_revoked_after applies */
+void ka_policy_make_room(const struct ka_ctx *c, struct ak_txn *t, const char *owner,
+                         unsigned what);
+void ka_policy_rate(const struct ka_ctx *c, struct ak_txn *t);
 
 /* events.c: the usage events file */
 #define KA_USE_OFF (-1)

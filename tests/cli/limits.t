@@ -1,8 +1,10 @@
 #!/bin/sh
-# Self-service, run by real users through a setuid keyadm installed as
-# `make install SELF_SERVICE=1` installs it: a suspension set by root stays
-# root's; verify of another user's key answers exactly like a key that does
-# not exist. Each with its twin.
+# Self-service limits, run by real users through a setuid keyadm installed
+# as `make install SELF_SERVICE=1` installs it: max_keys_per_user counts a
+# key in its rotation grace, self_service_max_stored, purge_revoked_after
+# and self_service_rate refuse with one clear message and change nothing;
+# a suspension set by root stays root's; verify of another user's key
+# answers exactly like a key that does not exist. Each with its twin.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/cli/cli.sh"
 . "$TOP/tests/cli/suid.sh"
@@ -19,8 +21,92 @@ stored() {
 	ka list "$1" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
 }
 
+# ---- max_keys_per_user: a key in its rotation grace still logs in
+policy "self_service yes" "store $DB" "max_keys_per_user 3" "self_service_rate none"
+as "$U1" create "$U1" >"$TMP/a.key" 2>/dev/null
+as "$U1" create "$U1" >"$TMP/b.key" 2>/dev/null
+ka1=$(cut -d_ -f2 "$TMP/a.key")
+kb1=$(cut -d_ -f2 "$TMP/b.key")
+check "within the limit: rotate --grace works" q as "$U1" rotate "$ka1" --grace 1d
+is "three keys log in (one in its grace)" "$(live "$U1")" 3
+before=$(state)
+err=$(as "$U1" rotate "$kb1" --grace 1d 2>&1 >/dev/null)
+check_exit "at the limit: rotate --grace refused" 1 q as "$U1" rotate "$kb1" --grace 1d
+like "the message says why and what to do" "$err" \
+	"^keyadm: $U1 already has 3 keys, the most allowed \(max_keys_per_user in $CONF\): a key in its rotation grace counts: revoke one, or rotate without --grace \(nothing was changed\)$"
+i=0
+while [ $i -lt 5 ]; do
+	as "$U1" rotate "$kb1" --grace 1d >/dev/null 2>&1
+	i=$((i + 1))
+done
+unchanged "repeated rotate --grace at the limit" "$before"
+is "still three keys that log in" "$(live "$U1")" 3
+check_exit "at the limit: create refused" 1 q as "$U1" create "$U1"
+check "at the limit: rotate without --grace works" q as "$U1" rotate "$kb1"
+is "rotation without a grace keeps the count" "$(live "$U1")" 3
+
+# ---- self_service_max_stored: revoked keys count; root is not limited
+policy "self_service yes" "store $DB" "self_service_max_stored 4" "self_service_rate none"
+i=0
+while [ $i -lt 4 ]; do
+	as "$U2" create "$U2" >"$TMP/s.key" 2>/dev/null && as "$U2" revoke --key "$TMP/s.key" >/dev/null 2>&1
+	i=$((i + 1))
+done
+is "within the cap: four keys made and revoked" "$(stored "$U2")" 4
+before=$(state)
+err=$(as "$U2" create "$U2" 2>&1 >/dev/null)
+check_exit "at the cap: create refused" 1 q as "$U2" create "$U2"
+like "the cap's message" "$err" \
+	"^keyadm: $U2 keeps 4 keys, revoked and expired ones included, the most allowed \(self_service_max_stored in $CONF\): revoked keys are purged 90d after \(purge_revoked_after\), or root can purge them \(nothing was changed\)$"
+unchanged "refused at the cap" "$before"
+check "root is not held by the self-service cap" q new_key "$TMP/r.key" "$U2"
+
+# ---- purge_revoked_after: long-dead keys go on the next write, audit stays
+policy "self_service yes" "store $DB" "self_service_max_stored 5" "self_service_rate none" \
+	"purge_revoked_after 2s"
+old=$(ka list "$U2" --json | python3 -c 'import json,sys; print(" ".join(k["id"] for k in json.load(sys.stdin) if k["state"]=="revoked"))')
+sleep 3
+as "$U2" create "$U2" >"$TMP/n.key" 2>/dev/null
+is "create after the retention: works" "$?" 0
+as "$U2" revoke --key "$TMP/n.key" >/dev/null 2>&1
+kn=$(cut -d_ -f2 "$TMP/n.key")
+gone=0
+for id in $old; do
+	ka show "$id" >/dev/null 2>&1 || gone=$((gone + 1))
+done
+is "the four revoked keys were purged" "$gone" 4
+first=${old%% *}
+is "their audit is kept (create, revoke, purge)" \
+	"$(ka audit --key "$first" --json | python3 -c 'import json,sys; print(",".join(a["action"] for a in json.load(sys.stdin)))')" \
+	"create,revoke,purge"
+like "the purge says why" "$(ka audit --key "$first")" "reason: revoked or expired more than 2s ago \(purge_revoked_after\)"
+check "a key revoked within the retention is kept" q ka show "$kn"
+is "root's active key is kept" "$(ka show "$(cut -d_ -f2 "$TMP/r.key")" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" active
+check "the store checks out after the purge" q ka check
+
+# ---- self_service_rate: changes counted, revocations never limited
+policy "self_service yes" "store $DB" "self_service_rate 3/1h"
+as "$U3" create "$U3" >"$TMP/c.key" 2>/dev/null
+kc=$(cut -d_ -f2 "$TMP/c.key")
+check "within the rate: disable" q as "$U3" disable "$kc"
+check "within the rate: enable" q as "$U3" enable "$kc"
+before=$(state)
+err=$(as "$U3" disable "$kc" 2>&1 >/dev/null)
+check_exit "over the rate: refused" 1 q as "$U3" disable "$kc"
+like "the rate's message" "$err" \
+	"^keyadm: $U3 made 3 changes in the last 1h, the most allowed \(self_service_rate 3/1h in $CONF\): try again after [0-9-]+ [0-9:]+ UTC; revoking is never limited \(nothing was changed\)$"
+check_exit "over the rate: create refused" 1 q as "$U3" create "$U3"
+unchanged "refused over the rate" "$before"
+check "over the rate: enable of an active key is no change, no refusal" q as "$U3" enable "$kc"
+check "over the rate: revoke still works" q as "$U3" revoke "$kc"
+is "revoked" "$(ka verify "$U3" <"$TMP/c.key" 2>/dev/null)" REVOKED
+check "root is not rate limited" q new_key "$TMP/c2.key" "$U3"
+policy "self_service yes" "store $DB" "self_service_rate 3/2s"
+sleep 3
+check "the window passes: allowed again" q as "$U3" create "$U3"
+
 # ---- suspensions belong to who set them
-policy "self_service yes" "store $DB"
+policy "self_service yes" "store $DB" "self_service_rate none"
 as "$U3" create "$U3" >"$TMP/d.key" 2>/dev/null
 kd=$(cut -d_ -f2 "$TMP/d.key")
 check "root disables a user's key" q ka disable "$kd" --reason "fraud review"
