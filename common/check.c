@@ -43,10 +43,32 @@ static int ignore_key(const struct ak_key *k, void *ctx)
 	return 0;
 }
 
+/* "u:<user>/<chunk>": a later chunk of an index, read with its chunk 0,
+ * must follow an existing chunk (a chunk after a gap would never be read). */
+static int check_chunk(struct check_ctx *c, char *user, const char *num)
+{
+	char *part = NULL, *end;
+	unsigned long n;
+	size_t m;
+	int rc;
+
+	n = strtoul(num, &end, 10);
+	if (!ak_user_valid(user) || num[0] < '1' || num[0] > '9' || *end != '\0' || n > 1u << 30) {
+		ak_err_set(c->e, AK_E_CORRUPT, "index record with an invalid name");
+		return AK_E_CORRUPT;
+	}
+	rc = ak_index_chunk(c->st, user, n - 1, &part, &m, c->e);
+	free(part);
+	if (rc == AK_E_NOENT)
+		ak_err_set(c->e, rc = AK_E_CORRUPT, "index of user %s has a gap before chunk %lu",
+		           user, n);
+	return rc;
+}
+
 /* One record of any kind; index entries are followed to their keys. */
 static int check_record(struct check_ctx *c, datum k)
 {
-	char name[sizeof(AK_USER_PFX) + AK_USER_MAX + 1];
+	char name[AK_INDEX_KEY_MAX + 1], *slash;
 
 	if (k.dsize == (int)strlen(AK_META_KEY) &&
 	    memcmp(k.dptr, AK_META_KEY, (size_t)k.dsize) == 0)
@@ -58,6 +80,10 @@ static int check_record(struct check_ctx *c, datum k)
 	if (k.dsize > 2 && (size_t)k.dsize < sizeof(name) && memcmp(k.dptr, AK_USER_PFX, 2) == 0) {
 		memcpy(name, k.dptr, (size_t)k.dsize);
 		name[k.dsize] = '\0';
+		if ((slash = strchr(name + 2, '/')) != NULL) {
+			*slash = '\0';
+			return check_chunk(c, name + 2, slash + 1);
+		}
 		if (!ak_user_valid(name + 2)) {
 			ak_err_set(c->e, AK_E_CORRUPT, "index record with an invalid user name");
 			return AK_E_CORRUPT;

@@ -26,6 +26,16 @@ int ak_db_get(const struct ak_store *st, const char *key, uint8_t **val, size_t 
 int ak_db_put(struct ak_store *st, const char *key, const uint8_t *val, size_t len, int replace,
               struct ak_error *e);
 int ak_meta_put(struct ak_store *st, struct ak_error *e);
+/* The u:<user> index is kept in chunks so that a write rewrites one small
+ * record, not the whole list: "u:<user>" then "u:<user>/1", "u:<user>/2",
+ * ... with no gap; ids are added to the last chunk until it holds
+ * AK_INDEX_CHUNK (a chunk 0 written whole by an older keyadm may hold more). */
+#define AK_INDEX_CHUNK 64
+#define AK_INDEX_KEY_MAX (sizeof(AK_USER_PFX) + AK_USER_MAX + 24)
+void ak_index_key(char *out, size_t cap, const char *user, size_t chunk);
+/* One chunk: AK_OK, AK_E_NOENT past the last one, AK_E_CORRUPT. */
+int ak_index_chunk(const struct ak_store *st, const char *user, size_t chunk, char **ids, size_t *n,
+                   struct ak_error *e);
 int ak_index_get(const struct ak_store *st, const char *user, char **ids, size_t *n,
                  struct ak_error *e);
 const char *ak_gdbm_strerror(void);

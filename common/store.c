@@ -246,29 +246,28 @@ int ak_store_each_key(const struct ak_store *st, int (*fn)(const struct ak_key *
 	return AK_OK;
 }
 
-/* The ids of user's keys: a malloc'd array of n ids of AK_ID_LEN bytes
- * (not terminated); *ids is NULL and n 0 when the user has none. */
-int ak_index_get(const struct ak_store *st, const char *user, char **ids, size_t *n,
-                 struct ak_error *e)
+void ak_index_key(char *out, size_t cap, const char *user, size_t chunk)
 {
-	char rk[sizeof(AK_USER_PFX) + AK_USER_MAX];
+	if (chunk == 0)
+		snprintf(out, cap, AK_USER_PFX "%s", user);
+	else
+		snprintf(out, cap, AK_USER_PFX "%s/%zu", user, chunk);
+}
+
+int ak_index_chunk(const struct ak_store *st, const char *user, size_t chunk, char **ids, size_t *n,
+                   struct ak_error *e)
+{
+	char rk[AK_INDEX_KEY_MAX], id[AK_ID_LEN + 1];
 	uint8_t *v = NULL;
 	size_t len = 0, i;
 	int rc;
 
 	*ids = NULL;
 	*n = 0;
-	if (!ak_user_valid(user))
-		return AK_OK;
-	snprintf(rk, sizeof(rk), AK_USER_PFX "%s", user);
-	if ((rc = ak_db_get(st, rk, &v, &len, e)) == AK_E_NOENT)
-		return AK_OK;
-	if (rc != AK_OK)
+	ak_index_key(rk, sizeof(rk), user, chunk);
+	if ((rc = ak_db_get(st, rk, &v, &len, e)) != AK_OK)
 		return rc;
-	for (i = 0; i < len; i += AK_ID_LEN) {
-		char id[AK_ID_LEN + 1];
-		if (len - i < AK_ID_LEN)
-			break;
+	for (i = 0; i + AK_ID_LEN <= len; i += AK_ID_LEN) {
 		memcpy(id, v + i, AK_ID_LEN);
 		id[AK_ID_LEN] = '\0';
 		if (!ak_id_valid(id))
@@ -281,6 +280,42 @@ int ak_index_get(const struct ak_store *st, const char *user, char **ids, size_t
 	}
 	*ids = (char *)v;
 	*n = len / AK_ID_LEN;
+	return AK_OK;
+}
+
+/* The ids of user's keys, every chunk in order: a malloc'd array of n ids
+ * of AK_ID_LEN bytes (not terminated); *ids is NULL and n 0 when the user
+ * has none. */
+int ak_index_get(const struct ak_store *st, const char *user, char **ids, size_t *n,
+                 struct ak_error *e)
+{
+	char *part, *all = NULL, *grown;
+	size_t chunk, m, total = 0;
+	int rc = AK_OK;
+
+	*ids = NULL;
+	*n = 0;
+	if (!ak_user_valid(user))
+		return AK_OK;
+	for (chunk = 0;; chunk++) {
+		if ((rc = ak_index_chunk(st, user, chunk, &part, &m, e)) != AK_OK)
+			break;
+		if ((grown = realloc(all, (total + m) * AK_ID_LEN)) == NULL) {
+			free(part);
+			ak_err_set(e, rc = AK_E_NOMEM, "out of memory");
+			break;
+		}
+		all = grown;
+		memcpy(all + total * AK_ID_LEN, part, m * AK_ID_LEN);
+		total += m;
+		free(part);
+	}
+	if (rc != AK_E_NOENT) {
+		free(all);
+		return rc;
+	}
+	*ids = all;
+	*n = total;
 	return AK_OK;
 }
 

@@ -13,13 +13,13 @@
 
 #include "internal.h"
 
-static int index_put(struct ak_store *st, const char *user, const char *ids, size_t n,
+static int chunk_put(struct ak_store *st, const char *user, size_t chunk, const char *ids, size_t n,
                      struct ak_error *e)
 {
-	char rk[sizeof(AK_USER_PFX) + AK_USER_MAX];
+	char rk[AK_INDEX_KEY_MAX];
 	datum k;
 
-	snprintf(rk, sizeof(rk), AK_USER_PFX "%s", user);
+	ak_index_key(rk, sizeof(rk), user, chunk);
 	if (n > 0)
 		return ak_db_put(st, rk, (const uint8_t *)ids, n * AK_ID_LEN, 1, e);
 	k.dptr = rk;
@@ -31,34 +31,98 @@ static int index_put(struct ak_store *st, const char *user, const char *ids, siz
 	return 0;
 }
 
-/* Adds (add != 0) or removes id in user's index. */
-static int index_update(struct ak_store *st, const char *user, const char *id, int add,
-                        struct ak_error *e)
+static int chunk_exists(const struct ak_store *st, const char *user, size_t chunk)
 {
+	char rk[AK_INDEX_KEY_MAX];
+	datum k;
+
+	ak_index_key(rk, sizeof(rk), user, chunk);
+	k.dptr = rk;
+	k.dsize = (int)strlen(rk);
+	return gdbm_exists(st->db, k);
+}
+
+/* The number of chunks (they have no gap): doubling, then bisection. */
+static size_t chunk_count(const struct ak_store *st, const char *user)
+{
+	size_t lo = 0, hi = 1; /* chunk lo - 1 exists (none for 0), hi unknown */
+
+	while (chunk_exists(st, user, hi - 1)) {
+		lo = hi;
+		hi *= 2;
+	}
+	while (lo + 1 < hi) { /* chunks < lo exist, chunk hi - 1 does not */
+		size_t mid = lo + (hi - lo) / 2;
+		if (chunk_exists(st, user, mid - 1))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Adds id to the last chunk, or starts a new one: one small record
+ * written, whatever the number of the user's keys. */
+static int index_add(struct ak_store *st, const char *user, const char *id, struct ak_error *e)
+{
+	size_t m = chunk_count(st, user), n = 0;
 	char *ids = NULL, *grown;
-	size_t n = 0, i;
 	int rc = -1;
 
-	if (ak_index_get(st, user, &ids, &n, e) != AK_OK)
+	if (m > 0 && ak_index_chunk(st, user, m - 1, &ids, &n, e) != AK_OK)
 		return -1;
-	for (i = 0; i < n; i++)
-		if (memcmp(ids + i * AK_ID_LEN, id, AK_ID_LEN) == 0)
-			break;
-	if (add && i == n) {
-		if ((grown = realloc(ids, (n + 1) * AK_ID_LEN)) == NULL) {
-			ak_err_set(e, AK_E_NOMEM, "out of memory");
-			goto out;
-		}
-		ids = grown;
-		memcpy(ids + n * AK_ID_LEN, id, AK_ID_LEN);
-		n++;
-	} else if (!add && i < n) {
-		memmove(ids + i * AK_ID_LEN, ids + (i + 1) * AK_ID_LEN, (n - i - 1) * AK_ID_LEN);
-		n--;
+	if (m == 0 || n >= AK_INDEX_CHUNK) {
+		free(ids);
+		ids = NULL;
+		n = 0;
+		m++;
 	}
-	rc = index_put(st, user, ids, n, e);
+	if ((grown = realloc(ids, (n + 1) * AK_ID_LEN)) == NULL) {
+		ak_err_set(e, AK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	ids = grown;
+	memcpy(ids + n * AK_ID_LEN, id, AK_ID_LEN);
+	rc = chunk_put(st, user, m - 1, ids, n + 1, e);
 out:
 	free(ids);
+	return rc;
+}
+
+/* Removes id: the last id of the last chunk takes its place, so two
+ * small records at most are written. */
+static int index_remove(struct ak_store *st, const char *user, const char *id, struct ak_error *e)
+{
+	size_t m = chunk_count(st, user), c, n = 0, ln = 0, i = 0;
+	char *ids = NULL, *last = NULL;
+	int rc = -1;
+
+	for (c = 0; c < m; c++) {
+		if (ak_index_chunk(st, user, c, &ids, &n, e) != AK_OK)
+			return -1;
+		for (i = 0; i < n && memcmp(ids + i * AK_ID_LEN, id, AK_ID_LEN) != 0; i++)
+			;
+		if (i < n)
+			break;
+		free(ids);
+		ids = NULL;
+	}
+	if (c == m)
+		return 0; /* not listed */
+	if (c + 1 < m) {
+		if (ak_index_chunk(st, user, m - 1, &last, &ln, e) != AK_OK)
+			goto out;
+		memcpy(ids + i * AK_ID_LEN, last + (ln - 1) * AK_ID_LEN, AK_ID_LEN);
+		if (chunk_put(st, user, c, ids, n, e) != 0)
+			goto out;
+		rc = chunk_put(st, user, m - 1, last, ln - 1, e);
+	} else {
+		memmove(ids + i * AK_ID_LEN, ids + (i + 1) * AK_ID_LEN, (n - i - 1) * AK_ID_LEN);
+		rc = chunk_put(st, user, c, ids, n - 1, e);
+	}
+out:
+	free(ids);
+	free(last);
 	return rc;
 }
 
@@ -86,7 +150,7 @@ int ak_txn_put_key(struct ak_txn *t, const struct ak_key *k, struct ak_error *e)
 	snprintf(rk, sizeof(rk), AK_KEY_PFX "%s", k->id);
 	if (ak_db_put(st, rk, buf, len, 1, e) != 0)
 		return -1;
-	return rc == AK_E_NOENT ? index_update(st, k->owner, k->id, 1, e) : 0;
+	return rc == AK_E_NOENT ? index_add(st, k->owner, k->id, e) : 0;
 }
 
 int ak_txn_delete_key(struct ak_txn *t, const char *id, struct ak_error *e)
@@ -105,7 +169,7 @@ int ak_txn_delete_key(struct ak_txn *t, const char *id, struct ak_error *e)
 		ak_err_set(e, AK_E_IO, "store write failed: %s", ak_gdbm_strerror());
 		return -1;
 	}
-	return index_update(st, k.owner, id, 0, e);
+	return index_remove(st, k.owner, id, e);
 }
 
 int ak_txn_new_key(struct ak_txn *t, struct ak_key *k, char *key_out, const char *owner,
