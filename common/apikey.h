@@ -225,6 +225,12 @@ int ak_store_each_key(const struct ak_store *st, int (*fn)(const struct ak_key *
 int ak_store_user_keys(const struct ak_store *st, const char *user,
                        int (*fn)(const struct ak_key *, void *), void *ctx,
                        struct ak_error *e) AK_WARN_UNUSED;
+/* A bounded sweep: fn for at most max of user's keys, in index order from
+ * the from-th (modulo their number); *total (may be NULL) gets the number
+ * of user's keys, read from the index alone. */
+int ak_store_user_slice(const struct ak_store *st, const char *user, size_t from, size_t max,
+                        int (*fn)(const struct ak_key *, void *), void *ctx, size_t *total,
+                        struct ak_error *e) AK_WARN_UNUSED;
 /* Calls fn for audit entries seq from..n in order (from 1: all of them). */
 int ak_store_each_audit(const struct ak_store *st, uint64_t from,
                         int (*fn)(const struct ak_audit *, void *), void *ctx,

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -319,8 +320,9 @@ int ak_index_get(const struct ak_store *st, const char *user, char **ids, size_t
 	return AK_OK;
 }
 
-int ak_store_user_keys(const struct ak_store *st, const char *user,
-                       int (*fn)(const struct ak_key *, void *), void *ctx, struct ak_error *e)
+int ak_store_user_slice(const struct ak_store *st, const char *user, size_t from, size_t max,
+                        int (*fn)(const struct ak_key *, void *), void *ctx, size_t *total,
+                        struct ak_error *e)
 {
 	char *ids = NULL, id[AK_ID_LEN + 1];
 	struct ak_key key;
@@ -331,8 +333,10 @@ int ak_store_user_keys(const struct ak_store *st, const char *user,
 		return AK_E_INVAL;
 	if ((rc = ak_index_get(st, user, &ids, &n, e)) != AK_OK)
 		return rc;
-	for (i = 0; i < n; i++) {
-		memcpy(id, ids + i * AK_ID_LEN, AK_ID_LEN);
+	if (total != NULL)
+		*total = n;
+	for (i = 0; i < n && i < max; i++) {
+		memcpy(id, ids + ((from + i) % n) * AK_ID_LEN, AK_ID_LEN);
 		id[AK_ID_LEN] = '\0';
 		if ((rc = ak_store_get_key(st, &key, id, e)) != AK_OK)
 			break;
@@ -347,4 +351,10 @@ int ak_store_user_keys(const struct ak_store *st, const char *user,
 	}
 	free(ids);
 	return rc;
+}
+
+int ak_store_user_keys(const struct ak_store *st, const char *user,
+                       int (*fn)(const struct ak_key *, void *), void *ctx, struct ak_error *e)
+{
+	return ak_store_user_slice(st, user, 0, SIZE_MAX, fn, ctx, NULL, e);
 }

@@ -1,7 +1,10 @@
 /* The limits of apikey.conf, applied where keys are made or changed. A
  * refusal happens before the store is written, so nothing changes. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "keyadm.h"
 
@@ -72,7 +75,6 @@ static int room_key(const struct ak_key *k, void *vr)
 	int64_t dead = dead_since(k, r->now);
 	void *grown;
 
-	r->stored++;
 	r->live += strcmp(s, "active") == 0 || strcmp(s, "disabled") == 0;
 	if (r->before == 0 || dead == 0 || dead >= r->before)
 		return 0;
@@ -102,11 +104,17 @@ static void purge_dead(const struct ka_ctx *c, struct ak_txn *t, const char *own
 	r->stored -= r->n_purge;
 }
 
+/* Keys a write examines for purge_revoked_after: all of a user's keys up
+ * to this many, else this many from a random place (the purge spreads over
+ * the next writes), so that the cost of a write does not grow with them. */
+#define SWEEP_MAX 256
+
 /* Before a key is made for owner, in the transaction's copy (a batch
  * counts its own keys): purge_revoked_after, then self_service_max_stored
- * (every key kept, revoked and expired ones included) and, when the key
- * adds one that can log in, max_keys_per_user (active and disabled keys,
- * a key in its rotation grace included). */
+ * (every key kept, revoked and expired ones included: the index's length)
+ * and, when the key adds one that can log in, max_keys_per_user (active
+ * and disabled keys, a key in its rotation grace included: every key's
+ * state is read). */
 void ka_policy_make_room(const struct ka_ctx *c, struct ak_txn *t, const char *owner, unsigned what)
 {
 	struct ak_error e = {AK_OK, ""};
@@ -114,14 +122,18 @@ void ka_policy_make_room(const struct ka_ctx *c, struct ak_txn *t, const char *o
 	struct room r = {c->now, 0, 0, 0, NULL, 0, 0};
 	int stored = c->self != NULL && p->ss_max_stored != 0;
 	int live = (what & KA_ROOM_LIVE) && p->max_keys != 0;
+	size_t total = 0;
 
 	if ((what & KA_ROOM_PURGE) && p->purge_after != 0)
 		r.before = c->now - p->purge_after;
 	if (r.before == 0 && !stored && !live)
 		return;
-	if (ak_store_user_keys(ak_txn_store(t), owner, room_key, &r, &e) != AK_OK &&
+	if (ak_store_user_slice(ak_txn_store(t), owner, randombytes_random(),
+	                        live ? SIZE_MAX : (r.before ? SWEEP_MAX : 0), room_key, &r, &total,
+	                        &e) != AK_OK &&
 	    e.code != AK_E_NOENT)
 		ka_txn_fail(t, &e);
+	r.stored = total;
 	purge_dead(c, t, owner, &r);
 	free(r.purge);
 	if (stored && r.stored >= p->ss_max_stored)

@@ -12,6 +12,7 @@
 new_user U1
 new_user U2
 new_user U3
+new_user U4
 new_store
 # live USER: the user's keys that can still log in
 live() {
@@ -83,6 +84,19 @@ like "the purge says why" "$(ka audit --key "$first")" "reason: revoked or expir
 check "a key revoked within the retention is kept" q ka show "$kn"
 is "root's active key is kept" "$(ka show "$(cut -d_ -f2 "$TMP/r.key")" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" active
 check "the store checks out after the purge" q ka check
+# a write examines at most 256 of the user's keys: more are purged over
+# the next writes, so a write's cost does not grow with the user's keys
+policy "self_service yes" "store $DB" "self_service_max_stored none" "self_service_rate none" \
+	"purge_revoked_after 1s"
+yes "$U4" | head -n 300 | ka create --batch >/dev/null 2>&1
+ka revoke --user "$U4" >/dev/null 2>&1
+sleep 2
+revoked() { ka list "$1" --state revoked --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+check "a user with 300 long-revoked keys creates one" q as "$U4" create "$U4"
+is "that write purged 256 of them" "$(revoked "$U4")" 44
+check "... and another" q as "$U4" create "$U4"
+is "the next write purged the rest" "$(revoked "$U4")" 0
+is "the two new keys stay" "$(stored "$U4")" 2
 
 # ---- self_service_rate: changes counted, revocations never limited
 policy "self_service yes" "store $DB" "self_service_rate 3/1h"
