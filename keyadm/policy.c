@@ -139,10 +139,12 @@ void ka_policy_make_room(const struct ka_ctx *c, struct ak_txn *t, const char *o
 	if (stored && r.stored >= p->ss_max_stored)
 		ka_die(KA_EXIT_FAIL,
 		       "%s keeps %lu keys, revoked and expired ones included, the most allowed "
-		       "(self_service_max_stored in %s): revoked keys are purged %s after "
-		       "(purge_revoked_after), or root can purge them (nothing was changed)",
+		       "(self_service_max_stored in %s): %s%s%sroot can purge them (nothing was "
+		       "changed)",
 		       owner, r.stored, conf_name(p),
-		       p->purge_after ? p->purge_after_text : "never");
+		       p->purge_after ? "revoked keys are purged " : "",
+		       p->purge_after ? p->purge_after_text : "",
+		       p->purge_after ? " after (purge_revoked_after), or " : "");
 	if (live && r.live >= p->max_keys)
 		ka_die(KA_EXIT_FAIL,
 		       "%s already has %lu keys, the most allowed (max_keys_per_user in %s): %s "
