@@ -92,10 +92,10 @@ static int parse_rate(struct ka_policy *p, const char *v)
 		return -1;
 	memcpy(n, v, len);
 	n[len] = '\0';
-	return parse_count(&p->ss_rate, n, 0) != 0 ||
-	                       ak_parse_duration(&p->ss_rate_window, v + len + 1) != 0
-	               ? -1
-	               : 0;
+	if (parse_count(&p->ss_rate, n, 0) != 0 ||
+	    ak_parse_duration(&p->ss_rate_window, v + len + 1) != 0)
+		return -1;
+	return 0;
 }
 
 static int parse_retention(struct ka_policy *p, const char *v)
@@ -105,9 +105,9 @@ static int parse_retention(struct ka_policy *p, const char *v)
 		p->purge_after = 0;
 		return 0;
 	}
-	return strlen(v) < sizeof(p->purge_after_text) && ak_parse_duration(&p->purge_after, v) == 0
-	               ? 0
-	               : -1;
+	if (strlen(v) >= sizeof(p->purge_after_text) || ak_parse_duration(&p->purge_after, v) != 0)
+		return -1;
+	return 0;
 }
 
 /* The limits on self-service and the retention of dead keys. */
