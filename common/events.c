@@ -211,13 +211,44 @@ static int read_line(FILE *f, char *buf, size_t cap)
 	return fits;
 }
 
-int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *), void *ctx,
-                   size_t *bad, struct ak_error *e)
+int ak_events_each_stream(FILE *f, const char *name, int (*fn)(const struct ak_event *, void *),
+                          void *ctx, size_t *bad, struct ak_error *e)
 {
 	char line[1024];
 	struct ak_event ev;
+	int rc;
+
+	if (bad != NULL)
+		*bad = 0;
+	if (f == NULL || fn == NULL)
+		return AK_E_INVAL;
+	while ((rc = read_line(f, line, sizeof(line))) >= 0) {
+		if (rc == 0 || event_parse(&ev, line) != 0) {
+			if (bad != NULL)
+				(*bad)++;
+			continue;
+		}
+		if (fn(&ev, ctx) != 0)
+			break;
+	}
+	if (!ferror(f))
+		return AK_OK;
+	ak_err_set(e, AK_E_IO, "%s: read error", name);
+	return AK_E_IO;
+}
+
+int ak_events_open(const char *path, int *fd, struct ak_error *e)
+{
+	if (path == NULL || fd == NULL)
+		return AK_E_INVAL;
+	return open_regular(path, O_RDONLY, fd, e);
+}
+
+int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *), void *ctx,
+                   size_t *bad, struct ak_error *e)
+{
 	FILE *f;
-	int fd, rc, code;
+	int fd, code;
 
 	if (bad != NULL)
 		*bad = 0;
@@ -230,19 +261,7 @@ int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *),
 		close(fd);
 		return AK_E_IO;
 	}
-	while ((rc = read_line(f, line, sizeof(line))) >= 0) {
-		if (rc == 0 || event_parse(&ev, line) != 0) {
-			if (bad != NULL)
-				(*bad)++;
-			continue;
-		}
-		if (fn(&ev, ctx) != 0)
-			break;
-	}
-	if (ferror(f)) {
-		code = AK_E_IO;
-		ak_err_set(e, code, "%s: read error", path);
-	}
+	code = ak_events_each_stream(f, path, fn, ctx, bad, e);
 	fclose(f);
 	return code;
 }
