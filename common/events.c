@@ -43,7 +43,7 @@ int ak_events_path(char *out, size_t cap, const char *db)
  * host name from PAM_RHOST); in a service name, ak_service_char's. */
 static int source_char(unsigned char c)
 {
-	return ak_service_char(c) || c == ':' || c == '%';
+	return ak_service_char(c) || c == ':' || c == '%' || c == '[' || c == ']';
 }
 
 /* Appends field s (or "-") with the bytes that are not ok(c) as '_', at
