@@ -49,7 +49,7 @@ $(CORE_LIB): $(CORE_OBJ) $(FLAGS_STAMP)
 
 KEYADM_SRC := $(wildcard keyadm/*.c)
 keyadm/keyadm: $(KEYADM_SRC) $(wildcard keyadm/*.h) $(CORE_LIB)
-	$(CC) $(CFLAGS) -fPIE -o $@ $(KEYADM_SRC) $(CORE_LIB) $(LDFLAGS) -pie $(CORE_LIBS)
+	$(CC) $(CFLAGS) -fPIE -o $@ $(KEYADM_SRC) $(CORE_LIB) $(LDFLAGS) -pie $(CORE_LIBS) -lz
 
 -include pam_apikey/module.mk
 -include sasl_apikey/module.mk
@@ -74,7 +74,7 @@ FORCE:
 # ---- packages (Debian 12). A policy-rc.d keeps installed daemons stopped:
 # the tests start their own instances on loopback.
 DEPS_BUILD := gcc make pkg-config libgdbm-dev libsodium-dev libpam0g-dev libsasl2-dev \
-              libsasl2-modules sasl2-bin mandoc
+              libsasl2-modules sasl2-bin mandoc zlib1g-dev
 DEPS_TEST  := clang-format clang libclang-rt-14-dev git python3 libpam-wrapper libpamtest0-dev pamtester openssh-server openssh-client sshpass \
               postfix swaks memcached libmemcached-tools valgrind libtsan2 procps iproute2 logrotate
 deps:

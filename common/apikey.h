@@ -12,6 +12,7 @@
 #define APIKEY_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -347,5 +348,13 @@ int ak_event_append(const char *path, const struct ak_verify_req *req,
  * not waited on) or AK_E_IO. */
 int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *), void *ctx,
                    size_t *bad, struct ak_error *e) AK_WARN_UNUSED;
+/* The same over an open stream (a rotated, perhaps decompressed, file);
+ * name is for the message. AK_OK or AK_E_IO (a read error of f). */
+int ak_events_each_stream(FILE *f, const char *name, int (*fn)(const struct ak_event *, void *),
+                          void *ctx, size_t *bad, struct ak_error *e) AK_WARN_UNUSED;
+/* Opens path read-only into *fd as ak_events_each does (no symlink, no
+ * FIFO wait, a regular file only): AK_OK, AK_E_NOENT, AK_E_UNTRUSTED or
+ * AK_E_IO. */
+int ak_events_open(const char *path, int *fd, struct ak_error *e) AK_WARN_UNUSED;
 
 #endif

@@ -4,10 +4,11 @@
  * authentication never writes the store.
  *
  * Line: time_ms TAB result TAB id TAB user TAB service TAB source LF
- * Fields are at most their maximum length; bytes outside printable ASCII
- * (and TAB) become '?'; an empty field is "-". The file is writable by
+ * Fields are at most their maximum length; a byte outside a field's
+ * characters becomes '_'; an empty field is "-". The file is appendable by
  * group apikey (services running as other users append to it), so the
- * reader treats every line as untrusted input. */
+ * reader treats every line as hostile: each field must be exactly what the
+ * writer can write (MUST: nothing else reaches keyadm's output). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -20,6 +21,9 @@
 #include "internal.h"
 
 #define SOURCE_MAX 64
+/* 2000-01-01 to a day ahead: a forged future use cannot outlive real ones */
+#define TIME_MIN 946684800000LL
+#define TIME_AHEAD (24LL * 3600 * 1000)
 
 int ak_events_path(char *out, size_t cap, const char *db)
 {
@@ -35,19 +39,30 @@ int ak_events_path(char *out, size_t cap, const char *db)
 	return 0;
 }
 
-/* Appends field s (or "-") sanitised, at most max bytes, then sep. */
-static size_t put_field(char *p, const char *s, size_t max, char sep)
+/* A character the writer keeps in a source address (an IP address, or a
+ * host name from PAM_RHOST); in a service name, ak_service_char's. */
+static int source_char(unsigned char c)
+{
+	return ak_service_char(c) || c == ':' || c == '%' || c == '[' || c == ']';
+}
+
+/* Appends field s (or "-") with the bytes that are not ok(c) as '_', at
+ * most max bytes, then sep. */
+static size_t put_field(char *p, const char *s, size_t max, int (*ok)(unsigned char), char sep)
 {
 	size_t i, n = 0;
 
 	if (s == NULL || *s == '\0')
 		p[n++] = '-';
-	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++) {
-		unsigned char c = (unsigned char)s[i];
-		p[n++] = (c > 0x20 && c < 0x7f) ? (char)c : '?';
-	}
+	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++)
+		p[n++] = ok((unsigned char)s[i]) ? s[i] : '_';
 	p[n++] = sep;
 	return n;
+}
+
+static int any_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f;
 }
 
 /* path opened with flags into *fd, refused unless it is a regular file:
@@ -86,13 +101,14 @@ int ak_event_append(const char *path, const struct ak_verify_req *req,
 		return -1;
 	}
 	n = (size_t)snprintf(line, 40, "%" PRId64 "\t", req->now_ms ? req->now_ms : ak_now_ms());
-	n += put_field(line + n, ak_result_name(res->result), 16, '\t');
-	n += put_field(line + n, res->id, AK_ID_LEN, '\t');
-	/* a rejected name may be a secret typed at the user prompt */
+	n += put_field(line + n, ak_result_name(res->result), 16, any_char, '\t');
+	n += put_field(line + n, res->id, AK_ID_LEN, any_char, '\t');
+	/* a rejected name may be a secret typed at the user prompt; an
+	 * accepted one is the owner's, valid */
 	n += put_field(line + n, res->result == AK_VALID ? req->user : ak_user_for_log(req->user),
-	               AK_USER_MAX, '\t');
-	n += put_field(line + n, req->service, AK_SERVICE_LEN, '\t');
-	n += put_field(line + n, req->source, SOURCE_MAX, '\n');
+	               AK_USER_MAX, any_char, '\t');
+	n += put_field(line + n, req->service, AK_SERVICE_LEN, ak_service_char, '\t');
+	n += put_field(line + n, req->source, SOURCE_MAX, source_char, '\n');
 	if (open_regular(path, O_WRONLY | O_APPEND, &fd, e) != AK_OK)
 		return -1;
 	w = write(fd, line, n);
@@ -104,10 +120,40 @@ int ak_event_append(const char *path, const struct ak_verify_req *req,
 	return 0;
 }
 
-/* Splits one line into its six fields; 0 when it is a well-formed event. */
+/* Field f is "-" or 1..max characters that are all ok(c). */
+static int field_valid(const char *f, size_t max, int (*ok)(unsigned char))
+{
+	size_t i;
+
+	for (i = 0; f[i] != '\0'; i++)
+		if (i >= max || !ok((unsigned char)f[i]))
+			return 0;
+	return i > 0;
+}
+
+/* Decimal milliseconds, digits only, from 2000 to a day from now. */
+static int time_parse(int64_t *ms, const char *f)
+{
+	int64_t v = 0;
+	size_t i;
+
+	for (i = 0; f[i] != '\0'; i++) {
+		if (f[i] < '0' || f[i] > '9' || i >= 15)
+			return -1;
+		v = v * 10 + (f[i] - '0');
+	}
+	if (i == 0 || v < TIME_MIN || v > ak_now_ms() + TIME_AHEAD)
+		return -1;
+	*ms = v;
+	return 0;
+}
+
+/* Splits one line into its six fields and checks each one's characters
+ * and length (which also makes it ASCII, so valid UTF-8); 0 when it is a
+ * well-formed event. */
 static int event_parse(struct ak_event *ev, char *line)
 {
-	char *f[6], *p = line, *end;
+	char *f[6], *p = line;
 	int i;
 
 	for (i = 0; i < 6; i++) {
@@ -118,12 +164,8 @@ static int event_parse(struct ak_event *ev, char *line)
 		if (i < 5)
 			*p++ = '\0';
 	}
-	if (strchr(f[5], '\t') != NULL) /* a seventh field: not a line we wrote */
-		return -1;
 	memset(ev, 0, sizeof(*ev));
-	errno = 0;
-	ev->time_ms = strtoll(f[0], &end, 10);
-	if (errno != 0 || *end != '\0' || end == f[0] || ev->time_ms <= 0)
+	if (time_parse(&ev->time_ms, f[0]) != 0)
 		return -1;
 	for (i = AK_VALID; i <= AK_UNAVAILABLE; i++)
 		if (strcmp(f[1], ak_result_name((enum ak_result)i)) == 0)
@@ -132,12 +174,17 @@ static int event_parse(struct ak_event *ev, char *line)
 		return -1;
 	ev->result = (enum ak_result)i;
 	if ((strcmp(f[2], "-") != 0 && !ak_id_valid(f[2])) ||
-	    ak_strlcpy(ev->user, f[3], sizeof(ev->user)) != 0 ||
-	    ak_strlcpy(ev->service, f[4], sizeof(ev->service)) != 0 ||
-	    ak_strlcpy(ev->source, f[5], sizeof(ev->source)) != 0)
+	    (strcmp(f[3], "-") != 0 && !ak_user_valid(f[3])) ||
+	    !field_valid(f[4], AK_SERVICE_LEN, ak_service_char) ||
+	    !field_valid(f[5], SOURCE_MAX, source_char)) /* a seventh field's tab too */
 		return -1;
+	if (ev->result == AK_VALID && (strcmp(f[2], "-") == 0 || strcmp(f[3], "-") == 0))
+		return -1; /* a use names its key and its owner */
 	if (strcmp(f[2], "-") != 0)
 		memcpy(ev->id, f[2], AK_ID_LEN + 1);
+	memcpy(ev->user, f[3], strlen(f[3]) + 1);
+	memcpy(ev->service, f[4], strlen(f[4]) + 1);
+	memcpy(ev->source, f[5], strlen(f[5]) + 1);
 	return 0;
 }
 
@@ -164,13 +211,44 @@ static int read_line(FILE *f, char *buf, size_t cap)
 	return fits;
 }
 
-int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *), void *ctx,
-                   size_t *bad, struct ak_error *e)
+int ak_events_each_stream(FILE *f, const char *name, int (*fn)(const struct ak_event *, void *),
+                          void *ctx, size_t *bad, struct ak_error *e)
 {
 	char line[1024];
 	struct ak_event ev;
+	int rc;
+
+	if (bad != NULL)
+		*bad = 0;
+	if (f == NULL || fn == NULL)
+		return AK_E_INVAL;
+	while ((rc = read_line(f, line, sizeof(line))) >= 0) {
+		if (rc == 0 || event_parse(&ev, line) != 0) {
+			if (bad != NULL)
+				(*bad)++;
+			continue;
+		}
+		if (fn(&ev, ctx) != 0)
+			break;
+	}
+	if (!ferror(f))
+		return AK_OK;
+	ak_err_set(e, AK_E_IO, "%s: read error", name);
+	return AK_E_IO;
+}
+
+int ak_events_open(const char *path, int *fd, struct ak_error *e)
+{
+	if (path == NULL || fd == NULL)
+		return AK_E_INVAL;
+	return open_regular(path, O_RDONLY, fd, e);
+}
+
+int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *), void *ctx,
+                   size_t *bad, struct ak_error *e)
+{
 	FILE *f;
-	int fd, rc, code;
+	int fd, code;
 
 	if (bad != NULL)
 		*bad = 0;
@@ -183,19 +261,7 @@ int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *),
 		close(fd);
 		return AK_E_IO;
 	}
-	while ((rc = read_line(f, line, sizeof(line))) >= 0) {
-		if (rc == 0 || event_parse(&ev, line) != 0) {
-			if (bad != NULL)
-				(*bad)++;
-			continue;
-		}
-		if (fn(&ev, ctx) != 0)
-			break;
-	}
-	if (ferror(f)) {
-		code = AK_E_IO;
-		ak_err_set(e, code, "%s: read error", path);
-	}
+	code = ak_events_each_stream(f, path, fn, ctx, bad, e);
 	fclose(f);
 	return code;
 }

@@ -46,5 +46,7 @@ enum ak_result ak_key_policy(const struct ak_key *k, const struct ak_verify_req 
 
 /* util.c */
 int ak_strlcpy(char *dst, const char *src, size_t cap);
+/* [A-Za-z0-9._-]: a character of a service name */
+int ak_service_char(unsigned char c);
 
 #endif

@@ -300,18 +300,20 @@ void ak_format_time(char *buf, size_t len, int64_t ms)
 		snprintf(buf, len, "-");
 }
 
+int ak_service_char(unsigned char c)
+{
+	return ascii_alnum(c) || c == '.' || c == '_' || c == '-';
+}
+
 static int service_name_valid(const char *s, size_t n)
 {
 	size_t i;
 
 	if (n == 0 || n > AK_SERVICE_LEN)
 		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
+	for (i = 0; i < n; i++)
+		if (!ak_service_char((unsigned char)s[i]))
 			return 0;
-	}
 	return 1;
 }
 

@@ -4,8 +4,9 @@
  * either one event or one bad line, so that a hostile line can neither
  * hide the next one nor make two, and an unterminated tail (a write in
  * progress) is neither; every event
- * handed on is sane (a known result, a time, an id or none, fields
- * without tabs or newlines). */
+ * handed on is sane (a known result, a time from 2000 on, an id or none,
+ * a valid user name or none, fields of printable ASCII without spaces:
+ * nothing a terminal or JSON could take for anything but text). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,14 +22,18 @@ static const char *path;
 
 static int plain(const char *s)
 {
-	return strpbrk(s, "\t\n") == NULL;
+	for (; *s != '\0'; s++)
+		if (*s <= 0x20 || *s >= 0x7f)
+			return 0;
+	return 1;
 }
 
 static int seen(const struct ak_event *ev, void *ctx)
 {
-	if (ev->time_ms <= 0 || ev->result > AK_UNAVAILABLE ||
-	    (ev->id[0] != '\0' && !ak_id_valid(ev->id)) || !plain(ev->user) ||
-	    !plain(ev->service) || !plain(ev->source))
+	if (ev->time_ms < 946684800000 || ev->result > AK_UNAVAILABLE ||
+	    (ev->id[0] != '\0' && !ak_id_valid(ev->id)) ||
+	    (strcmp(ev->user, "-") != 0 && !ak_user_valid(ev->user)) || !plain(ev->service) ||
+	    !plain(ev->source))
 		__builtin_trap();
 	++*(size_t *)ctx;
 	return 0;

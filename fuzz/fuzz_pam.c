@@ -3,12 +3,16 @@
  * the fixture store (fixture.h). The module is compiled in whole; its
  * pam_syslog is caught so that a run does not flood the system log.
  *
- * Input: one flags byte, then fields separated by 0xff: the user, the
+ * Input: one flags byte, with FI_FLAG four bytes saying which of the first
+ * 32 calls of the module and the core fail (fuzz/failinj.h: allocations,
+ * open, read, fstat, GDBM), then fields separated by 0xff: the user, the
  * token, and up to eight module options.
  * Checks: every answer is one the module may give; PAM_SUCCESS only for
  * alice with her key, or bob with his from 127.0.0.1 to smtp, and then
- * account agrees and APIKEY_ID names the key; PAM_IGNORE only with
- * nonkey=ignore; no log line ever holds a key's secret. */
+ * account agrees (unless a call of its own failed) and APIKEY_ID names
+ * the key; PAM_IGNORE only with nonkey=ignore and a token that is not a
+ * key; no log line ever holds a key's secret; no descriptor is left open
+ * (and, under libFuzzer, no memory) whatever failed. */
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -21,6 +25,7 @@ static void fz_pam_syslog(const pam_handle_t *ph, int prio, const char *fmt, ...
 #define pam_syslog fz_pam_syslog
 
 #include "../pam_apikey/pam_apikey.c"
+#include "failinj.h"
 #include "fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -78,9 +83,18 @@ static const char *last_opt(int argc, const char **argv, const char *name)
 	return v;
 }
 
+/* A refusal the module may give (an error is a refusal too). */
+static int denied(int rc)
+{
+	return rc == PAM_AUTH_ERR || rc == PAM_AUTHINFO_UNAVAIL || rc == PAM_SERVICE_ERR ||
+	       rc == PAM_BUF_ERR || rc == PAM_ACCT_EXPIRED;
+}
+
 static void after_success(pam_handle_t *ph, const struct answers *a, int argc, const char **argv)
 {
 	const char *id = pam_getenv(ph, "APIKEY_ID");
+	unsigned failed;
+	int rc;
 	char want[AK_ID_LEN + 1] = "";
 	const char *k = fx_key(fx_which(a->token, strlen(a->token)));
 	const char *u = strchr(k, '_');
@@ -89,7 +103,9 @@ static void after_success(pam_handle_t *ph, const struct answers *a, int argc, c
 		memcpy(want, u + 1, AK_ID_LEN);
 	if (id == NULL || strcmp(id, want) != 0)
 		__builtin_trap();
-	if (pam_sm_acct_mgmt(ph, 0, argc, argv) != PAM_SUCCESS)
+	failed = fi_failed();
+	rc = pam_sm_acct_mgmt(ph, 0, argc, argv);
+	if (rc != PAM_SUCCESS && (fi_failed() == failed || !denied(rc)))
 		__builtin_trap(); /* account must agree: nothing changed */
 }
 
@@ -125,12 +141,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pam_conv conv = {fz_conv, &a};
 	pam_handle_t *ph = NULL;
 	const char *svc, *ig;
-	int argc = 0, flags, rc;
+	int argc = 0, flags, rc, fds = 0;
+	uint32_t mask;
 	size_t n;
 
 	if (size < 1 || fx_db() == NULL || stacks() != 0)
 		return 0;
 	flags = *p++;
+	mask = fi_mask(flags, &p, end);
 	secret_in_options = 0;
 	n = fx_field(&p, end, 0xff, &f);
 	fx_expand(user, sizeof(user), f, n);
@@ -154,8 +172,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	a.fail = (flags & 16) != 0;
 	svc = (flags & 8) ? "smtp" : "sshd";
+	if (flags & 32) {
+		ak_verify_cache_clear();
+		fds = fi_fds();
+	}
 	if (pam_start_confdir(svc, user[0] ? user : NULL, &conv, fx_dir(), &ph) != PAM_SUCCESS)
 		return 0;
+	fi_arm(mask);
 	if (hosts[flags & 3] != NULL)
 		(void)pam_set_item(ph, PAM_RHOST, hosts[flags & 3]);
 	if (flags & 4)
@@ -165,7 +188,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((rc == PAM_SUCCESS &&
 	     !fx_may_pass(user, token, strlen(token), last_opt(argc, argv, "service"), svc,
 	                  hosts[flags & 3])) ||
-	    (rc == PAM_IGNORE && (ig == NULL || strcmp(ig, "ignore") != 0)) ||
+	    (rc == PAM_IGNORE && (ig == NULL || strcmp(ig, "ignore") != 0 ||
+	                          ak_looks_like_key(token, strlen(token)))) ||
 	    (rc != PAM_SUCCESS && rc != PAM_AUTH_ERR && rc != PAM_AUTHINFO_UNAVAIL &&
 	     rc != PAM_SERVICE_ERR && rc != PAM_IGNORE && rc != PAM_BUF_ERR))
 		__builtin_trap();
@@ -173,9 +197,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		after_success(ph, &a, argc, argv);
 	else if (pam_sm_acct_mgmt(ph, 0, argc, argv) == PAM_SUCCESS)
 		__builtin_trap(); /* no key authenticated: account cannot pass */
+	fi_disarm();
 	pam_end(ph, rc);
-	if (flags & 32)
+	if (flags & 32) {
 		ak_verify_cache_clear();
+		if (fi_fds() > fds)
+			__builtin_trap(); /* a descriptor left open */
+	}
 	fx_tidy();
 	return 0;
 }

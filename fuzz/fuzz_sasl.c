@@ -3,15 +3,20 @@
  * fixture store (fixture.h). The plugin is compiled in whole; the harness
  * stands in for libsasl2's utilities (options, logging, canon_user).
  *
- * Input: one flags byte, option lines "name=value" up to a 0xff byte,
+ * Input: one flags byte, with FI_FLAG four bytes saying which of the first
+ * 32 calls of the plugin and the core fail (fuzz/failinj.h: allocations,
+ * open, read, fstat, GDBM), option lines "name=value" up to a 0xff byte,
  * then up to four client messages separated by 0xff.
- * Checks: every answer is one the protocol allows; SASL_OK only for
- * alice with her key, or bob with his from 127.0.0.1 to smtp; no log
- * line or error ever holds a key's secret. */
+ * Checks: every answer is one the protocol allows (and SASL_NOMEM or
+ * SASL_FAIL once a call failed); SASL_OK only for alice with her key, or
+ * bob with his from 127.0.0.1 to smtp; no log line or error ever holds a
+ * key's secret; no descriptor is left open (and, under libFuzzer, no
+ * memory) whatever failed. */
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "../sasl_apikey/plugin.c"
+#include "failinj.h"
 #include "fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -175,11 +180,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sasl_server_params_t sp;
 	sasl_out_params_t op;
 	void *ctx = NULL;
-	int n = 0, i, rc = SASL_CONTINUE, ver, count, flags;
+	int n = 0, i, rc = SASL_CONTINUE, ver, count, flags, fds = 0;
+	uint32_t mask;
 
 	if (size < 1 || fx_db() == NULL)
 		return 0;
 	flags = *p++;
+	mask = fi_mask(flags, &p, end);
 	read_options(&p, end);
 	while (p < end && n < STEPS_MAX) {
 		size_t fl = fx_field(&p, end, 0xff, &f);
@@ -202,8 +209,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	authcid[0] = '\0';
 	if (sasl_server_plug_init(&u, SASL_SERVER_PLUG_VERSION, &ver, &plugs, &count) != SASL_OK)
 		__builtin_trap();
-	if (plugs[flags & 1].mech_new(plugs[flags & 1].glob_context, &sp, NULL, 0, &ctx) != SASL_OK)
+	if (flags & 32) {
+		plugs[0].mech_free(plugs[0].glob_context, &u);
+		fds = fi_fds();
+	}
+	fi_arm(mask);
+	if (plugs[flags & 1].mech_new(plugs[flags & 1].glob_context, &sp, NULL, 0, &ctx) !=
+	    SASL_OK) {
+		if (fi_disarm() == 0)
+			__builtin_trap(); /* only a failed call makes a connection fail */
 		return 0;
+	}
 	for (i = 0; i < n && rc == SASL_CONTINUE; i++) {
 		const char *out = NULL;
 		unsigned outlen = 0;
@@ -211,7 +227,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = plugs[flags & 1].mech_step(ctx, &sp, msgs[i], (unsigned)lens[i], &out, &outlen,
 		                                &op);
 		if (rc != SASL_OK && rc != SASL_CONTINUE && rc != SASL_BADPROT &&
-		    rc != SASL_BADAUTH && rc != SASL_UNAVAIL && rc != SASL_BADPARAM)
+		    rc != SASL_BADAUTH && rc != SASL_UNAVAIL && rc != SASL_BADPARAM &&
+		    !((rc == SASL_NOMEM || rc == SASL_FAIL) && fi_failed() > 0))
 			__builtin_trap();
 		if (rc == SASL_CONTINUE && !(flags & 1) && i > 0)
 			__builtin_trap(); /* PLAIN continues only before any message */
@@ -227,8 +244,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	}
 	plugs[flags & 1].mech_dispose(ctx, &u);
-	if (flags & 32)
+	fi_disarm();
+	if (flags & 32) {
 		plugs[0].mech_free(plugs[0].glob_context, &u);
+		if (fi_fds() > fds)
+			__builtin_trap(); /* a descriptor left open */
+	}
 	fx_tidy();
 	return 0;
 }

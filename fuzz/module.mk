@@ -10,18 +10,27 @@ FUZZ_TARGETS := key record cidr when audit events pam sasl
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -Icommon -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all
-FUZZ_DEPS    := fuzz/fixture.c fuzz/fixture.h pam_apikey/pam_apikey.c sasl_apikey/plugin.c
+FUZZ_DEPS    := fuzz/fixture.c fuzz/fixture.h fuzz/failinj.c fuzz/failinj.h pam_apikey/pam_apikey.c \
+                sasl_apikey/plugin.c
 FUZZ_LIBS_pam := -lpam
+# The PAM and SASL targets fail calls of the module, the plugin and the
+# core as the input says (fuzz/failinj.h), the core compiled in for it.
+FUZZ_FI      := -include fuzz/failinj.h fuzz/failinj.c
+FUZZ_FI_pam  := $(FUZZ_FI)
+FUZZ_FI_sasl := $(FUZZ_FI)
+FUZZ_CORE_pam  := $(CORE_SRC)
+FUZZ_CORE_sasl := $(CORE_SRC)
 FUZZ_REPLAYS := $(FUZZ_TARGETS:%=fuzz/fuzz_%.replay)
 TEST_BINS    += $(FUZZ_REPLAYS)
 CLEAN_EXTRA  += $(FUZZ_TARGETS:%=fuzz/fuzz_%) $(FUZZ_REPLAYS)
 
 fuzz/fuzz_%.replay: fuzz/fuzz_%.c fuzz/replay.c $(FUZZ_DEPS) $(CORE_LIB)
-	$(CC) $(TEST_CFLAGS) -o $@ $< fuzz/fixture.c fuzz/replay.c $(CORE_LIB) $(LDFLAGS) -pie \
-	  $(CORE_LIBS) $(FUZZ_LIBS_$*)
+	$(CC) $(TEST_CFLAGS) -o $@ $(FUZZ_FI_$*) $< fuzz/fixture.c fuzz/replay.c $(FUZZ_CORE_$*) \
+	  $(CORE_LIB) $(LDFLAGS) -pie $(CORE_LIBS) $(FUZZ_LIBS_$*)
 
 fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) $(CORE_SRC) common/apikey.h common/internal.h
-	clang $(FUZZ_CFLAGS) -o $@ $< fuzz/fixture.c $(CORE_SRC) -lsodium -lgdbm $(FUZZ_LIBS_$*)
+	clang $(FUZZ_CFLAGS) -o $@ $(FUZZ_FI_$*) $< fuzz/fixture.c $(CORE_SRC) -lsodium -lgdbm \
+	  $(FUZZ_LIBS_$*)
 
 fuzz: deps $(FUZZ_TARGETS:%=fuzz-run-%)
 .PRECIOUS: fuzz/fuzz_%

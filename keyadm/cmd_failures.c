@@ -2,76 +2,127 @@
  * and source, most frequent first: which applications still knock with a
  * revoked, disabled, expired or mistyped key. */
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "keyadm.h"
 
 #define LIST_MAX 8 /* services or users kept per group */
+/* MUST: the events file is written by the services' group, so what it
+ * can make keyadm hold is bounded (about 25 MB) and its lookups keyed:
+ * past these, attempts are counted and reported, not tracked. */
+#define GROUPS_MAX 100000 /* key id and source pairs */
+#define NAMES_MAX 65536   /* distinct service and user names */
+#define GROUPS_SLOTS (1u << 18)
+#define NAMES_SLOTS (1u << 17)
 
 struct group {
 	char id[AK_ID_LEN + 1]; /* "" for attempts whose key did not parse */
 	char source[64 + 1];
+	uint8_t n_services, n_users;
+	uint32_t results; /* bit per enum ak_result */
 	uint64_t count;
 	int64_t first, last;
-	uint32_t results;                         /* bit per enum ak_result */
-	char services[LIST_MAX][AK_USER_MAX + 1]; /* service names are shorter */
-	char users[LIST_MAX][AK_USER_MAX + 1];
-	unsigned n_services, n_users;
+	uint32_t services[LIST_MAX], users[LIST_MAX]; /* indexes into names */
 };
+
+typedef char name_t[AK_USER_MAX + 1]; /* service names are shorter */
 
 struct failures {
 	const struct ka_ctx *c;
 	int64_t since;
-	struct group *v; /* open addressing, cap a power of two */
-	size_t n, cap;
+	unsigned char key[crypto_shorthash_KEYBYTES]; /* random: no crafted collisions */
+	struct group *v;
+	size_t n, alloc;
+	uint32_t *gslot; /* open addressing, index + 1 into v; 0 is empty */
+	name_t *names;
+	size_t n_names, names_alloc;
+	uint32_t *nslot;
+	uint64_t untracked; /* attempts of pairs past GROUPS_MAX */
+	int names_full;
 };
 
-static uint64_t hash(const char *id, const char *source)
+static size_t hash(const struct failures *f, const char *a, const char *b, size_t cap)
 {
-	uint64_t h = 1469598103934665603ull;
+	unsigned char in[AK_ID_LEN + 1 + 64 + 1 + 1], h[crypto_shorthash_BYTES];
+	size_t na = strlen(a), nb = strlen(b);
+	uint64_t v;
 
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 1099511628211ull;
-	h = (h ^ 0xff) * 1099511628211ull;
-	for (; *source; source++)
-		h = (h ^ (unsigned char)*source) * 1099511628211ull;
-	return h;
+	memcpy(in, a, na + 1); /* the NUL keeps "ab","c" apart from "a","bc" */
+	memcpy(in + na + 1, b, nb);
+	crypto_shorthash(h, in, na + 1 + nb, f->key);
+	memcpy(&v, h, sizeof(v));
+	return (size_t)v & (cap - 1);
 }
 
-static struct group *slot(struct group *v, size_t cap, const char *id, const char *source)
+/* n + 1 entries of size sz in *v (at most max): 0, or -1 at the bound. */
+static int room(void **v, size_t *alloc, size_t n, size_t sz, size_t max)
 {
-	size_t i = (size_t)hash(id, source) & (cap - 1);
+	size_t cap;
+	void *p;
 
-	while (v[i].count != 0 && (strcmp(v[i].id, id) != 0 || strcmp(v[i].source, source) != 0))
-		i = (i + 1) & (cap - 1);
-	return &v[i];
-}
-
-static void grow(struct failures *f)
-{
-	size_t i, cap = f->cap ? f->cap * 2 : 256;
-	struct group *v = calloc(cap, sizeof(*v));
-
-	if (v == NULL)
+	if (n < *alloc)
+		return 0;
+	if (n >= max)
+		return -1;
+	cap = *alloc ? (*alloc * 2 < max ? *alloc * 2 : max) : 256;
+	if ((p = realloc(*v, cap * sz)) == NULL)
 		ka_die(KA_EXIT_FAIL, "out of memory");
-	for (i = 0; i < f->cap; i++)
-		if (f->v[i].count != 0)
-			*slot(v, cap, f->v[i].id, f->v[i].source) = f->v[i];
-	free(f->v);
-	f->v = v;
-	f->cap = cap;
+	*v = p;
+	*alloc = cap;
+	return 0;
 }
 
-static void add_name(char (*list)[AK_USER_MAX + 1], unsigned *n, size_t size, const char *s)
+/* The group of id and source, made when new; NULL past GROUPS_MAX. */
+static struct group *group_of(struct failures *f, const char *id, const char *source)
 {
+	size_t i = hash(f, id, source, GROUPS_SLOTS);
+	struct group *g;
+
+	for (; f->gslot[i] != 0; i = (i + 1) & (GROUPS_SLOTS - 1)) {
+		g = &f->v[f->gslot[i] - 1];
+		if (strcmp(g->id, id) == 0 && strcmp(g->source, source) == 0)
+			return g;
+	}
+	if (room((void **)&f->v, &f->alloc, f->n, sizeof(*f->v), GROUPS_MAX) != 0)
+		return NULL;
+	g = &f->v[f->n];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->id, sizeof(g->id), "%s", id);
+	snprintf(g->source, sizeof(g->source), "%s", source);
+	f->gslot[i] = (uint32_t)++f->n;
+	return g;
+}
+
+/* The index of name s, added when new; -1 past NAMES_MAX. */
+static int64_t name_of(struct failures *f, const char *s)
+{
+	size_t i = hash(f, s, "", NAMES_SLOTS);
+
+	for (; f->nslot[i] != 0; i = (i + 1) & (NAMES_SLOTS - 1))
+		if (strcmp(f->names[f->nslot[i] - 1], s) == 0)
+			return f->nslot[i] - 1;
+	if (room((void **)&f->names, &f->names_alloc, f->n_names, sizeof(*f->names), NAMES_MAX)) {
+		f->names_full = 1;
+		return -1;
+	}
+	snprintf(f->names[f->n_names], sizeof(*f->names), "%s", s);
+	f->nslot[i] = (uint32_t)++f->n_names;
+	return (int64_t)f->n_names - 1;
+}
+
+/* s into the list unless it is there or the list is full. */
+static void add_name(struct failures *f, uint32_t *list, uint8_t *n, const char *s)
+{
+	int64_t k;
 	unsigned i;
 
 	for (i = 0; i < *n; i++)
-		if (strncmp(list[i], s, size - 1) == 0)
+		if (strcmp(f->names[list[i]], s) == 0)
 			return;
-	if (*n < LIST_MAX)
-		snprintf(list[(*n)++], size, "%s", s);
+	if (*n < LIST_MAX && (k = name_of(f, s)) >= 0)
+		list[(*n)++] = (uint32_t)k;
 }
 
 static int one(const struct ak_event *ev, void *vf)
@@ -83,20 +134,17 @@ static int one(const struct ak_event *ev, void *vf)
 	if (ev->result == AK_VALID || ev->time_ms < f->since ||
 	    (o->key && strcmp(ev->id, o->key) != 0) || (o->user && strcmp(ev->user, o->user) != 0))
 		return 0;
-	if ((f->n + 1) * 2 > f->cap)
-		grow(f);
-	g = slot(f->v, f->cap, ev->id, ev->source);
-	if (g->count++ == 0) {
-		f->n++;
-		memcpy(g->id, ev->id, sizeof(g->id));
-		memcpy(g->source, ev->source, sizeof(g->source));
-		g->first = ev->time_ms;
+	if ((g = group_of(f, ev->id, ev->source)) == NULL) {
+		f->untracked++;
+		return 0;
 	}
+	if (g->count++ == 0)
+		g->first = ev->time_ms;
 	g->first = ev->time_ms < g->first ? ev->time_ms : g->first;
 	g->last = ev->time_ms > g->last ? ev->time_ms : g->last;
 	g->results |= 1u << ev->result;
-	add_name(g->services, &g->n_services, sizeof(g->services[0]), ev->service);
-	add_name(g->users, &g->n_users, sizeof(g->users[0]), ev->user);
+	add_name(f, g->services, &g->n_services, ev->service);
+	add_name(f, g->users, &g->n_users, ev->user);
 	return 0;
 }
 
@@ -129,14 +177,14 @@ static void key_now(const struct ka_ctx *c, struct ak_store *st, const struct gr
 	memcpy(owner, k.owner, AK_USER_MAX + 1);
 }
 
-static void json_list(const char *name, const char (*list)[AK_USER_MAX + 1], unsigned n)
+static void json_list(const char *name, const name_t *names, const uint32_t *list, unsigned n)
 {
 	unsigned i;
 
 	printf(",\"%s\":[", name);
 	for (i = 0; i < n; i++) {
 		fputs(i ? "," : "", stdout);
-		ka_json_str(stdout, list[i]);
+		ka_json_str(stdout, names[list[i]]);
 	}
 	fputc(']', stdout);
 }
@@ -149,7 +197,8 @@ static void json_opt(const char *s)
 		ka_json_str(stdout, s);
 }
 
-static void print_json(const struct group *g, const char *state, const char *owner, size_t nth)
+static void print_json(const struct group *g, const name_t *names, const char *state,
+                       const char *owner, size_t nth)
 {
 	int r;
 
@@ -169,24 +218,25 @@ static void print_json(const struct group *g, const char *state, const char *own
 			printf("%s\"%s\"", (g->results & ((1u << r) - 1)) ? "," : "",
 			       ak_result_name((enum ak_result)r));
 	fputc(']', stdout);
-	json_list("services", g->services, g->n_services);
-	json_list("users", g->users, g->n_users);
+	json_list("services", names, g->services, g->n_services);
+	json_list("users", names, g->users, g->n_users);
 	fputc('}', stdout);
 }
 
-static void join(char *buf, size_t cap, const char (*list)[AK_USER_MAX + 1], unsigned n, int more)
+static void join(char *buf, size_t cap, const name_t *names, const uint32_t *list, unsigned n,
+                 int more)
 {
 	unsigned i;
 
 	buf[0] = '\0';
 	for (i = 0; i < n; i++)
 		snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? "," : "",
-		         ka_esc(list[i]));
+		         ka_esc(names[list[i]]));
 	if (more)
 		snprintf(buf + strlen(buf), cap - strlen(buf), ",...");
 }
 
-static void print_text(const struct group *g, const char *state, size_t nth)
+static void print_text(const struct group *g, const name_t *names, const char *state, size_t nth)
 {
 	char first[40], last[40], res[200] = "", sv[700], us[700];
 	int r;
@@ -200,14 +250,14 @@ static void print_text(const struct group *g, const char *state, size_t nth)
 		if (g->results & (1u << r))
 			snprintf(res + strlen(res), sizeof(res) - strlen(res), "%s%s",
 			         res[0] ? "," : "", ak_result_name((enum ak_result)r));
-	join(sv, sizeof(sv), g->services, g->n_services, g->n_services == LIST_MAX);
-	join(us, sizeof(us), g->users, g->n_users, g->n_users == LIST_MAX);
+	join(sv, sizeof(sv), names, g->services, g->n_services, g->n_services == LIST_MAX);
+	join(us, sizeof(us), names, g->users, g->n_users, g->n_users == LIST_MAX);
 	printf("%-12s  %-8s  %-15s  %5" PRIu64 "  %-23s  %-23s  %s  %s  %s\n",
 	       g->id[0] ? ka_esc(g->id) : "(no key id)", state, ka_esc(g->source), g->count, first,
 	       last, res, sv, us);
 }
 
-static void print_all(const struct ka_ctx *c, const struct group *v, size_t n)
+static void print_all(const struct ka_ctx *c, const struct group *v, size_t n, const name_t *names)
 {
 	struct ak_store *st = ka_store_open(c);
 	char owner[AK_USER_MAX + 1];
@@ -219,19 +269,30 @@ static void print_all(const struct ka_ctx *c, const struct group *v, size_t n)
 	for (i = 0; i < n; i++) {
 		key_now(c, st, &v[i], &state, owner);
 		if (c->o->json)
-			print_json(&v[i], state, owner, i);
+			print_json(&v[i], names, state, owner, i);
 		else
-			print_text(&v[i], state, i);
+			print_text(&v[i], names, state, i);
 	}
 	if (c->o->json)
 		fputs("\n]\n", stdout);
 	ak_store_close(st);
 }
 
+/* What the bounds kept out, after the report. */
+static void bounds_hit(const struct failures *f)
+{
+	if (f->untracked)
+		ka_warn("failures: more than %d key and source pairs; %" PRIu64
+		        " attempts of the others are not shown",
+		        GROUPS_MAX, f->untracked);
+	if (f->names_full)
+		ka_warn("failures: more than %d service and user names; the others are not listed",
+		        NAMES_MAX);
+}
+
 int ka_cmd_failures(const struct ka_ctx *c)
 {
-	struct failures f = {c, INT64_MIN, NULL, 0, 0};
-	size_t i, n = 0;
+	struct failures f = {.c = c, .since = INT64_MIN};
 
 	if (c->o->user)
 		ka_check_user(c->o->user);
@@ -240,14 +301,20 @@ int ka_cmd_failures(const struct ka_ctx *c)
 	if (c->o->since)
 		f.since = ka_since(c, c->o->since);
 	ka_events_need(c, "failures");
-	grow(&f);
+	f.gslot = calloc(GROUPS_SLOTS, sizeof(*f.gslot));
+	f.nslot = calloc(NAMES_SLOTS, sizeof(*f.nslot));
+	if (f.gslot == NULL || f.nslot == NULL)
+		ka_die(KA_EXIT_FAIL, "out of memory");
+	crypto_shorthash_keygen(f.key);
 	ka_events_read(c, one, &f);
-	for (i = 0; i < f.cap; i++)
-		if (f.v[i].count != 0)
-			f.v[n++] = f.v[i];
-	qsort(f.v, n, sizeof(f.v[0]), by_count);
-	print_all(c, f.v, n);
+	free(f.gslot);
+	free(f.nslot);
+	if (f.n)
+		qsort(f.v, f.n, sizeof(f.v[0]), by_count);
+	print_all(c, f.v, f.n, (const name_t *)f.names);
 	free(f.v);
+	free(f.names);
 	ka_flush(stdout);
+	bounds_hit(&f);
 	return KA_EXIT_OK;
 }

@@ -30,7 +30,7 @@ CONF="$TMP/etc/apikey.conf"
 SU="$TMP/bin/keyadm"
 # shellcheck disable=SC2086 # SAN_CFLAGS: the sanitizers of a SANITIZE=1 core
 (cd "$TOP" && cc -std=c11 -D_GNU_SOURCE -O2 $SAN_CFLAGS -Icommon -DKA_SYSCONF="\"$CONF\"" -o "$SU" \
-	keyadm/*.c common/libakcore.a -Wl,-Bstatic -lsodium -Wl,-Bdynamic -lgdbm) || {
+	keyadm/*.c common/libakcore.a -Wl,-Bstatic -lsodium -Wl,-Bdynamic -lgdbm -lz) || {
 	not_ok "build the setuid copy"
 	done_testing
 	exit 1
@@ -126,6 +126,13 @@ fi
 # ---- last use is readable through the setuid copy
 printf '%s\tVALID\t%s\t%s\tsshd\t192.0.2.4\n' "$(($(date +%s) * 1000))" "$k2" "$U2" >>"$TMP/keys.events"
 is "last use in self-service" "$(as "$U2" show "$k2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lastUsedService"])')" sshd
+# rotated and compressed, root's 0600: read with the privilege, not the caller's
+gzip -c "$TMP/keys.events" >"$TMP/keys.events.2.gz" && chmod 0600 "$TMP/keys.events.2.gz" && : >"$TMP/keys.events"
+is "last use in self-service from a rotated .gz" "$(as "$U2" show "$k2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lastUsedService"])')" sshd
+printf '%s\tVALID\t%s\t%s\timap\t192.0.2.4\n' "$(($(date +%s) * 1000))" "$k2" "$U2" >"$TMP/keys.events.1"
+chown "$U2" "$TMP/keys.events.1"
+is "the twin: a rotated copy of the caller's own is not read" "$(as "$U2" show "$k2" --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["lastUsedService"])')" sshd
+rm -f "$TMP/keys.events.1" "$TMP/keys.events.2.gz"
 
 # ---- the policy applies to users
 as "$U2" create "$U2" >/dev/null 2>&1

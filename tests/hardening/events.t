@@ -5,7 +5,8 @@
 # keyadm reads every one; a missing, read-only, directory or FIFO events
 # file changes no authentication result, is reported to syslog once per
 # process, and hangs nothing; last use and failures after real logins; and
-# the logrotate snippet of keyadm.8 rotates the file under the services.
+# the shipped logrotate file (shown in keyadm.8), run four times by the real
+# logrotate under the services, keeps every use and failure readable.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/cli/cli.sh"
 . "$TOP/tests/sasl/sasllib.sh"
@@ -259,14 +260,18 @@ is "failures: none for the unused key; for dave's, only the refused attempt" \
 	"['198.51.100.99']"
 no_secret_in "$EV" "$TMP/p" "$TMP/s" "$TMP/w" "$TMP/x"
 
-# ---- 4. logrotate with the snippet of keyadm.8, the services still writing
+# ---- 4. the shipped logrotate file, which keyadm.8 shows, run by the
+# real logrotate four times while the services and keyadm write: history
+# from every rotated copy, compressed or not; hostile copies skipped.
 if have logrotate gzip; then
-	# the snippet as the page prints it, moved to $TMP; nogroup is apikey here
-	sed -n '/^\/var\/lib\/apikey\/keys\.events {$/,/^}$/p' "$TOP/man/keyadm.8" |
-		sed "s|^/var/lib/apikey/|$TMP/|; s|^\( *create 0660 root\) apikey\$|\1 nogroup|" >"$TMP/logrotate.conf"
-	like "keyadm.8 has a logrotate snippet that creates the file for the services" \
-		"$(cat "$TMP/logrotate.conf")" "^ +create 0660 root nogroup$"
-	unlike "the snippet does not copytruncate (it loses what is appended meanwhile)" \
+	sed -n '/^\/var\/lib\/apikey\/keys\.events {$/,/^}$/p' "$TOP/man/keyadm.8" >"$TMP/snippet"
+	is "keyadm.8 shows the shipped logrotate file, line for line" \
+		"$(cat "$TMP/snippet")" "$(cat "$TOP/conf/logrotate.d/apikey")"
+	# the shipped file moved to $TMP; nogroup is apikey here
+	sed "s|^/var/lib/apikey/|$TMP/|; s|^\( *create 0660 root\) apikey\$|\1 nogroup|" \
+		"$TOP/conf/logrotate.d/apikey" >"$TMP/logrotate.conf"
+	like "it creates the file for the services" "$(cat "$TMP/logrotate.conf")" "^ +create 0660 root nogroup$"
+	unlike "it does not copytruncate (it loses what is appended meanwhile)" \
 		"$(cat "$TMP/logrotate.conf")" "copytruncate"
 	lr() { logrotate -f -s "$TMP/logrotate.state" "$TMP/logrotate.conf" 2>&1; }
 	n=$(wc -l <"$EV" | tr -d ' ')
@@ -286,6 +291,93 @@ if have logrotate gzip; then
 	is "keys.events.1 now holds the login after the first" "$(cut -f 2,3,6 "$EV.1")" "VALID	$P	192.0.2.11"
 	check "the older file is compressed (delaycompress kept .1 plain)" gzip -t "$EV.2.gz"
 	is "and has every line of the first" "$(gzip -dc "$EV.2.gz" | wc -l | tr -d ' ')" "$n"
+	# a third and a fourth while keyadm verify --record writes (each line
+	# lands in the old file or the new one; one that finds no file between
+	# logrotate's rename and its create is reported, so none goes missing
+	# unannounced) and a SASL login comes in between
+	V=$(new_key "$TMP/v" carol)
+	NV=300
+	(for _ in $(seq $NV); do
+		"$KEYADM" verify carol --service imap --from 192.0.2.40 --record <"$TMP/v" >/dev/null 2>>"$TMP/v.err"
+	done) &
+	vl=$!
+	at_exit "kill $vl 2>/dev/null"
+	# some of the loop's lines in the current file (at most 30 s)
+	written() {
+		_i=0
+		while [ "$(grep -c "	$V	" "$EV")" -lt 50 ] && [ $_i -lt 300 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+	}
+	written
+	is "a third rotation while keyadm writes" "$(lr)" ""
+	is "SASL login after the third" "$(sasl dave "$TMP/s" smtp 198.51.100.8)" SASL_OK
+	written
+	is "a fourth rotation while keyadm writes" "$(lr)" ""
+	wait $vl
+	is "four rotations: .1 plain, .2.gz .3.gz .4.gz" \
+		"$(cd "$TMP" && ls keys.events.* | tr '\n' ' ')" "keys.events.1 keys.events.2.gz keys.events.3.gz keys.events.4.gz "
+	all() { for f in "$EV.4.gz" "$EV.3.gz" "$EV.2.gz"; do gzip -dc "$f"; done; cat "$EV.1" "$EV"; }
+	lost=$(grep -c 'cannot record' "$TMP/v.err")
+	diag "verify --record during two rotations: $NV attempts, $lost found no file"
+	is "every attempt during the rotations is in some copy, or was reported" \
+		$(($(all | grep -c "	VALID	$V	carol	imap	192.0.2.40$") + lost)) $NV
+	check "the attempts went to more than one copy" test \
+		"$(for f in "$EV.3.gz" "$EV.2.gz" "$EV.1" "$EV"; do gzip -dcf "$f" | grep -q "	$V	" && echo x; done | wc -l)" -ge 2
+	is "after four rotations: PAM last use from keys.events.3.gz" \
+		"$(jshow "$P" 'j["lastUsedService"], j["lastUsedSource"]')" "sshd 192.0.2.11"
+	is "after four rotations: SASL last use from keys.events.1" \
+		"$(jshow "$S" 'j["lastUsedService"], j["lastUsedSource"]')" "smtp 198.51.100.8"
+	is "after four rotations: the revoked key's 5 failures from keys.events.4.gz" \
+		"$(json_get "$(ka failures --key "$X" --json 2>/dev/null)" 'sum(g["count"] for g in j)')" 5
+	is "after four rotations: the used keys are not unused, the unused one is" \
+		"$(ka list --unused 1h 2>/dev/null | awk 'NR > 1 {print $1}' | grep -E "^($P|$S|$U)$" | tr '\n' ' ')" "$U "
+	is "and nothing was malformed" "$(ka failures 2>&1 >/dev/null)" ""
+
+	# hostile rotated copies (the directory is root's: an admin's mistake
+	# or a compromise): skipped, each with one warning, never a crash or a
+	# hang; names outside the rotation pattern are not read at all
+	Y=$(new_key "$TMP/y" erin)
+	ka revoke "$Y" >/dev/null 2>&1
+	t=$(($(date +%s) * 1000))
+	forged() { printf '%s\tREVOKED\t%s\terin\tsshd\t%s\n' "$t" "$X" "$1"; }
+	for i in $(seq 1000); do printf '%s\tREVOKED\t%s\terin\tsshd\t192.0.2.77\n' "$t" "$Y"; done |
+		gzip -c >"$TMP/y.gz"
+	head -c $(($(wc -c <"$TMP/y.gz") / 2)) "$TMP/y.gz" >"$EV.8.gz"
+	head -c 4096 /dev/urandom >"$EV.9.gz"
+	forged 192.0.2.91 >"$TMP/plain" && { echo "not an event"; gzip -c "$TMP/plain"; } >"$EV.10"
+	ln -s /etc/shadow "$EV.5"
+	forged 192.0.2.92 >"$EV.6" && chown nobody "$EV.6"
+	forged 192.0.2.93 >"$EV.7" && chmod 0646 "$EV.7"
+	forged 192.0.2.94 | gzip -c >"$EV.11.gz" && chown nobody "$EV.11.gz"
+	mkfifo -m 0660 "$EV.12"
+	forged 192.0.2.95 | gzip -c >"$EV.13.bz2"
+	for f in "$EV.1.bak" "$EV.01" "$EV-20261201" "$EV.1.gz.old" "$EV.0" "$EV.2x"; do forged 192.0.2.96 >"$f"; done
+	err=$(timeout 20 "$KEYADM" failures --json 2>&1 >"$TMP/f.json")
+	rc=$?
+	is "hostile copies: failures exits 0" "$rc" 0
+	check "hostile copies: the JSON parses" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/f.json"
+	like "a truncated .gz: read up to the damage" "$err" "keys\.events\.8\.gz: unexpected end of file; read up to there"
+	y=$(json_get "$(cat "$TMP/f.json")" 'sum(g["count"] for g in j if g["id"] == "'"$Y"'")')
+	check "and its whole lines before the damage counted ($y of 1000)" test "$y" -gt 0 -a "$y" -lt 1000
+	like "random bytes as .gz: not gzip data" "$err" "keys\.events\.9\.gz: not gzip data, skipped"
+	like "a symlink: refused" "$err" "keys\.events\.5: Too many levels of symbolic links, skipped"
+	like "another owner: refused" "$err" "keys\.events\.6: not root's or writable by others, skipped"
+	like "world-writable: refused" "$err" "keys\.events\.7: not root's or writable by others, skipped"
+	like "another owner's .gz: refused" "$err" "keys\.events\.11\.gz: not root's or writable by others, skipped"
+	like "a FIFO: refused, not waited on" "$err" "keys\.events\.12: not a regular file, skipped"
+	like "gzip data without .gz: read as text, each line bad" "$err" "keys\.events: [0-9]+ malformed lines? ignored"
+	is "the revoked key's count: nothing forged got in" \
+		"$(json_get "$(cat "$TMP/f.json")" 'sum(g["count"] for g in j if g["id"] == "'"$X"'")')" 5
+	unlike "no file outside the pattern was read" "$(cat "$TMP/f.json")" "192\.0\.2\.9[1-6]"
+	is "one warning per hostile copy (6), one for the truncated, one for the bad lines" \
+		"$(printf '%s\n' "$err" | wc -l | tr -d ' ')" 8
+	rm -f "$EV".[0-9]* "$EV.01" "$EV.1.bak" "$EV-20261201" "$EV.1.gz.old" "$EV.2x"
+	mv "$TMP/plain" "$EV.3" && chmod 0640 "$EV.3" # the twin: a root-owned plain copy is read
+	is "the twin: a well-formed copy of root's is read" \
+		"$(json_get "$(ka failures --key "$X" --json 2>/dev/null)" '[(g["source"], g["count"]) for g in j]')" \
+		"[('192.0.2.91', 1)]"
 else
 	skip "logrotate or gzip is not installed (make deps)"
 fi
