@@ -108,3 +108,36 @@ no_secret_in() {
 	done
 	is "no key or secret in $(basename "$_f")" "$_leak" ""
 }
+
+# ssh logins to the sshd a test runs on 127.0.0.1:$PORT as user $U.
+# login KEYFILE [METHODS] [USER]: one ssh login with the file's first line
+# as the password (sshpass -f: the key is on no command line and in no
+# environment); prints what the remote command printed, or ssh's
+# complaint, and returns ssh's exit status.
+login() {
+	sshpass -f "$1" ssh -p "$PORT" -F /dev/null \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+		-o PubkeyAuthentication=no -o PreferredAuthentications="${2:-password}" \
+		-o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 \
+		"${3:-$U}@127.0.0.1" 'echo "logged in as $(id -un) with key $APIKEY_ID"' 2>&1 </dev/null
+}
+# granted DESC KEYFILE ID [METHODS]; denied DESC KEYFILE [METHODS] [USER]:
+# a refusal is ssh's "Permission denied" and its exit status 255.
+granted() {
+	is "$1" "$(login "$2" "${4:-password}")" "logged in as $U with key $3"
+}
+denied() {
+	_out=$(login "$2" "${3:-password}" "${4:-$U}")
+	_rc=$?
+	case "$_out" in
+	*"logged in"*) not_ok "$1 (the login succeeded)" ;;
+	*"Permission denied"*)
+		if [ "$_rc" -eq 255 ]; then
+			ok "$1: Permission denied"
+		else
+			not_ok "$1 (ssh exited $_rc, want 255)"
+		fi
+		;;
+	*) not_ok "$1 (no 'Permission denied' in: $(printf %s "$_out" | head -c 200))" ;;
+	esac
+}
