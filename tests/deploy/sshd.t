@@ -75,26 +75,8 @@ ssh-keygen -q -t ed25519 -N '' -C '' -f "$TMP/hostkey"
 } >"$TMP/sshd_config"
 check "the man page's keyboard-interactive snippet applies to the stock sshd_config" \
 	snippet_apply "$MAN" sshd-kbdint "$TMP/sshd_config"
-if [ ! -d /run/sshd ]; then
-	mkdir -m 0755 /run/sshd
-	at_exit "rmdir /run/sshd"
-fi
+start_sshd "$TMP/sshd_config"
 check "sshd accepts the resulting configuration" /usr/sbin/sshd -t -f "$TMP/sshd_config"
-if [ "$LOGS" -eq 1 ]; then
-	(pwrap_env && exec sh "$LOGNS" "$TMP/log.sock" /usr/sbin/sshd -D -e -f "$TMP/sshd_config") \
-		>"$TMP/sshd.log" 2>&1 &
-else
-	(pwrap_env && exec /usr/sbin/sshd -D -e -f "$TMP/sshd_config") >"$TMP/sshd.log" 2>&1 &
-fi
-SSHD_PID=$!
-at_exit "kill $SSHD_PID; wait $SSHD_PID; pwrap_cleanup"
-if ! wait_port "$PORT"; then
-	not_ok "sshd listens on 127.0.0.1:$PORT"
-	sed 's/^/# /' "$TMP/sshd.log" | grep -v PWRAP | head -20
-	done_testing
-	exit 1
-fi
-ok "sshd listens on 127.0.0.1:$PORT"
 
 granted "keys only: a valid key logs in (password)" "$TMP/a" "$A"
 granted "keys only: a valid key logs in (keyboard-interactive)" "$TMP/a" "$A" keyboard-interactive

@@ -141,3 +141,35 @@ denied() {
 	*) not_ok "$1 (no 'Permission denied' in: $(printf %s "$_out" | head -c 200))" ;;
 	esac
 }
+
+# start_sshd CONFIG: the real sshd with CONFIG (which listens on
+# 127.0.0.1:$PORT and writes its PID file) under pam_wrapper, in the
+# syslog namespace when $LOGS is 1; its output in $TMP/sshd.log, its PID
+# in $SSHD_PID, stopped at exit. The test ends when it does not listen.
+start_sshd() {
+	if [ ! -d /run/sshd ]; then
+		mkdir -m 0755 /run/sshd
+		at_exit "rmdir /run/sshd"
+	fi
+	# exec all the way down: $! is sshd's own PID. sshd re-executes itself for
+	# every connection (execv with its own environment), and the privileged
+	# per-connection process that calls PAM keeps LD_PRELOAD and the
+	# PAM_WRAPPER variables, so no -r is needed: the "logged in" and the
+	# syslog checks below prove that this directory's sshd service file, and
+	# so the built module, made the decisions.
+	if [ "$LOGS" -eq 1 ]; then
+		(pwrap_env && exec sh "$LOGNS" "$TMP/log.sock" /usr/sbin/sshd -D -e -f "$1") \
+			>"$TMP/sshd.log" 2>&1 &
+	else
+		(pwrap_env && exec /usr/sbin/sshd -D -e -f "$1") >"$TMP/sshd.log" 2>&1 &
+	fi
+	SSHD_PID=$!
+	at_exit "kill $SSHD_PID; wait $SSHD_PID; pwrap_cleanup"
+	if ! wait_port "$PORT"; then
+		not_ok "sshd listens on 127.0.0.1:$PORT"
+		sed 's/^/# /' "$TMP/sshd.log" | grep -v PWRAP | head -20
+		done_testing
+		exit 1
+	fi
+	ok "sshd listens on 127.0.0.1:$PORT"
+}
