@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -118,11 +119,12 @@ struct ak_store *ka_store_open(const struct ka_ctx *c)
 {
 	struct ak_error e = {AK_OK, ""};
 	struct ak_store *st = NULL;
-
+	struct stat sb;
 	int rc;
 
 	ka_priv_raise(); /* self-service: only around opening the store */
-	if (access(c->db, F_OK) != 0 && errno == ENOENT) {
+	/* stat, not access(2), which would ask for the real uid */
+	if (stat(c->db, &sb) != 0 && errno == ENOENT) {
 		ka_priv_drop();
 		ka_die(KA_EXIT_FAIL, "%s: no key store (create one with keyadm init)", c->db);
 	}
