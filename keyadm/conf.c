@@ -13,10 +13,20 @@
 
 #define LINE_MAX_BYTES 1024
 
-enum { S_MAX_LIFETIME, S_DEFAULT_EXPIRY, S_MAX_KEYS, S_SELF_SERVICE, S_STORE, S_EVENTS, S_N };
+enum {
+	S_MAX_LIFETIME,
+	S_DEFAULT_EXPIRY,
+	S_MAX_KEYS,
+	S_SELF_SERVICE,
+	S_STORE,
+	S_EVENTS,
+	S_HOOKS_DIR,
+	S_N
+};
 
 static const char *const settings[S_N] = {"max_lifetime", "default_expiry", "max_keys_per_user",
-                                          "self_service", "store",          "events"};
+                                          "self_service", "store",          "events",
+                                          "hooks_dir"};
 
 struct conf_pos {
 	const char *file;
@@ -60,6 +70,10 @@ static void set_value(struct ka_policy *p, int s, const char *v, const struct co
 		if (!conf_path(v))
 			bad(at, "not an absolute path", settings[s]);
 		snprintf(p->store, sizeof(p->store), "%s", v);
+	} else if (s == S_HOOKS_DIR) {
+		if (!conf_path(v))
+			bad(at, "not an absolute path", settings[s]);
+		snprintf(p->hooks_dir, sizeof(p->hooks_dir), "%s", v);
 	} else {
 		if (strcmp(v, "none") != 0 && !conf_path(v))
 			bad(at, "not an absolute path or none", settings[s]);
@@ -83,7 +97,7 @@ static void conf_line(struct ka_policy *p, char *line, unsigned *seen, const str
 	if (s == S_N)
 		bad(at,
 		    "unknown setting (max_lifetime, default_expiry, max_keys_per_user, "
-		    "self_service, store, events)",
+		    "self_service, store, events, hooks_dir)",
 		    NULL);
 	if (*seen & (1u << s))
 		bad(at, "given twice", settings[s]);
