@@ -71,9 +71,9 @@ snippet_apply() {
 		return 1
 		;;
 	esac
-	_n=$(awk -v a="$_arg" '{ l = $0; gsub(/^[ \t]+|[ \t]+$/, "", l) } l == a { n++ } END { print n + 0 }' "$3")
-	if [ "$_n" != 1 ]; then
-		echo "snippet $2: \"$_arg\" is $_n times in $3, want once" >&2
+	_times=$(awk -v a="$_arg" '{ l = $0; gsub(/^[ \t]+|[ \t]+$/, "", l) } l == a { n++ } END { print n + 0 }' "$3")
+	if [ "$_times" != 1 ]; then
+		echo "snippet $2: \"$_arg\" is $_times times in $3, want once" >&2
 		return 1
 	fi
 	awk -v a="$_arg" -v verb="$_verb" -v f="$TMP/.snippet" '

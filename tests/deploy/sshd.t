@@ -26,16 +26,8 @@ need "pam_wrapper is not installed" test -f "$PWRAP_LIB"
 LOGS=0
 if logns_works && start_syslog; then LOGS=1; fi
 
-U=akdep$$
-while id "$U" >/dev/null 2>&1; do U=${U}x; done
-useradd -m -s /bin/sh "$U" || {
-	not_ok "useradd $U"
-	done_testing
-	exit 1
-}
-at_exit "userdel -r -f $U >/dev/null 2>&1"
-printf 'Unix-pw-%s-%s\n' "$$" "$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')" >"$TMP/pw"
-printf '%s:%s\n' "$U" "$(cat "$TMP/pw")" | chpasswd
+new_user akdep
+unix_password "$TMP/pw"
 
 new_store
 install -m 0660 /dev/null "$TMP/keys.events"

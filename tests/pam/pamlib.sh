@@ -173,3 +173,21 @@ start_sshd() {
 	fi
 	ok "sshd listens on 127.0.0.1:$PORT"
 }
+
+# new_user PREFIX: a new system user PREFIX$$ with a home, its name in $U,
+# removed with its home at exit. The test ends if useradd fails.
+new_user() {
+	U=$1$$
+	while id "$U" >/dev/null 2>&1; do U=${U}x; done
+	useradd -m -s /bin/sh "$U" || {
+		not_ok "useradd $U"
+		done_testing
+		exit 1
+	}
+	at_exit "userdel -r -f $U >/dev/null 2>&1"
+}
+# unix_password FILE: a random Unix password for $U, written to FILE.
+unix_password() {
+	printf 'Unix-pw-%s-%s\n' "$$" "$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')" >"$1"
+	printf '%s:%s\n' "$U" "$(cat "$1")" | chpasswd
+}

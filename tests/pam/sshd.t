@@ -19,14 +19,7 @@ LOGS=0
 if logns_works && start_syslog; then LOGS=1; fi
 
 # A test user with a home, removed (with its home) at exit.
-U=aktest$$
-while id "$U" >/dev/null 2>&1; do U=${U}x; done
-useradd -m -s /bin/sh "$U" || {
-	not_ok "useradd $U"
-	done_testing
-	exit 1
-}
-at_exit "userdel -r -f $U >/dev/null 2>&1"
+new_user aktest
 
 new_store
 A=$(new_key "$TMP/a" "$U")
