@@ -24,6 +24,7 @@
 . "$TOP/tests/cli/cli.sh"
 . "$TOP/tests/pam/pamlib.sh"
 . "$TOP/tests/deploy/snippet.sh"
+. "$TOP/tests/deploy/f2blib.sh"
 MAN="$TOP/man/pam_apikey.8"
 HOOK="$TOP/conf/hooks.d/dovecot-auth-cache-flush"
 need "pam_apikey.so is not built" test -f "$SO"
@@ -203,4 +204,11 @@ for f in "$P/dovecot.log" "$P/dovecot.out" "$TMP/keys.events" "$SYSLOG"; do
 done
 like "the module's lines name the revocation" "$(logged)" \
 	"pam_apikey\\(dovecot:auth\\): authentication failure; .* rhost=127\\.0\\.0\\.[0-9]+ +user=$U key=$A2 result=REVOKED\$"
+# The shipped fail2ban filter over what this Dovecot logged.
+if have fail2ban-regex && f2b_setup; then
+	syslog_file "$TMP/auth.log"
+	f2b_check "$TMP/auth.log" "Dovecot" '127\.0\.0\.[0-9]+'
+else
+	skip "fail2ban or the captured syslog is missing"
+fi
 done_testing

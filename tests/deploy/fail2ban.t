@@ -14,21 +14,16 @@
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/cli/cli.sh"
 . "$TOP/tests/pam/pamlib.sh"
+. "$TOP/tests/deploy/f2blib.sh"
 CASE="$TOP/tests/pam/pamcase"
 PLUGIN="$TOP/sasl_apikey/libapikey.so"
-FILTER="$TOP/conf/fail2ban/filter.d/apikey.conf"
-JAIL="$TOP/conf/fail2ban/jail.d/apikey.conf"
 need "pam_apikey.so, libapikey.so or tests/pam/pamcase is not built" test -f "$SO" -a -f "$PLUGIN" -a -x "$CASE"
 need "fail2ban is not installed" have fail2ban-regex fail2ban-client
 need "no stock fail2ban configuration in /etc/fail2ban" test -f /etc/fail2ban/filter.d/common.conf
 need "no private mount namespace here (unshare --mount)" logns_works
 need "cannot start the syslog listener" start_syslog
 
-# The stock configuration with only our two files added.
-F2B="$TMP/fail2ban"
-cp -r /etc/fail2ban "$F2B"
-cp "$FILTER" "$F2B/filter.d/apikey.conf"
-cp "$JAIL" "$F2B/jail.d/apikey.conf"
+check "the stock configuration with the shipped filter and jail" f2b_setup
 mkdir -p "$TMP/plugins"
 cp "$PLUGIN" "$TMP/plugins/"
 
@@ -93,14 +88,14 @@ in_logns "$KEYADM" revoke "$A" --reason "rhost=203.0.113.6 result=REVOKED" >/dev
 
 # What a syslog daemon writes to auth.log and mail.log: the priority
 # dropped and the host name after the time stamp.
-logged | sed -E 's/^<[0-9]+>(.{15}) /\1 testhost /' >"$TMP/auth.log"
+syslog_file "$TMP/auth.log"
 like "the log holds the module's failure lines" "$(cat "$TMP/auth.log")" 'pam_apikey\(smtp:auth\): authentication failure;.* result=REVOKED$'
 like "the log holds the plugin's failure lines" "$(cat "$TMP/auth.log")" 'apikey-sasl-app: apikey: authentication failure;.* result=REVOKED'
 like "the log holds the UNAVAILABLE lines" "$(grep -c 'result=UNAVAILABLE' "$TMP/auth.log")" '^2$'
 like "the log holds keyadm's change lines" "$(cat "$TMP/auth.log")" 'keyadm.*revoke'
 like "the log holds the success lines" "$(grep -c "key $A accepted for alice" "$TMP/auth.log")" '^2$'
 
-fail2ban-regex --config "$F2B" -o '<ip>' "$TMP/auth.log" apikey >"$TMP/ips" 2>"$TMP/f2b.err"
+f2b_hosts "$TMP/auth.log" >"$TMP/ips"
 is "fail2ban-regex runs the shipped filter" "$?" 0
 got=$(sort "$TMP/ips" | uniq -c | awk '{ print $2 ":" $1 }' | sort | tr '\n' ' ')
 exp=$(for h in $want; do echo "$h:1"; done | sort | tr '\n' ' ')

@@ -16,6 +16,7 @@
 . "$TOP/tests/cli/cli.sh"
 . "$TOP/tests/pam/pamlib.sh"
 . "$TOP/tests/deploy/snippet.sh"
+. "$TOP/tests/deploy/f2blib.sh"
 MAN="$TOP/man/pam_apikey.8"
 need "pam_apikey.so is not built" test -f "$SO"
 need "needs root (useradd, sshd)" test "$(id -u)" -eq 0
@@ -103,5 +104,12 @@ if [ "$LOGS" -eq 1 ]; then
 	like "the revocation is logged" "$(logged)" "pam_apikey\\(sshd:auth\\): authentication failure; .* rhost=127\\.0\\.0\\.1 +user=$U key=$A2 result=REVOKED\$"
 else
 	skip "no private mount namespace here: syslog not captured"
+fi
+# The shipped fail2ban filter over what this sshd logged.
+if [ "$LOGS" -eq 1 ] && have fail2ban-regex && f2b_setup; then
+	syslog_file "$TMP/auth.log"
+	f2b_check "$TMP/auth.log" "sshd" '127\.0\.0\.1'
+else
+	skip "fail2ban or the captured syslog is missing"
 fi
 done_testing
