@@ -11,8 +11,10 @@
 # lines: replace "LINE" (the one line of a stock file that is LINE, give or
 # take leading and trailing blanks, is replaced by them), after "LINE"
 # (they go below it), append "" (at the end), create "NAME" (a new file
-# NAME). A test applies exactly that to its private copy of the stock file,
-# so the man page and the tests cannot drift apart.
+# NAME); run "" marks commands the administrator runs, which a test runs
+# itself (snippet gives their lines; snippet_apply refuses them). A test
+# applies exactly that to its private copy of the stock file, so the man
+# page and the tests cannot drift apart.
 
 # snippet_raw PAGE NAME: the BEGIN line's verb and argument on the first
 # line, then the snippet's lines with mdoc's escapes undone; fails when
