@@ -56,7 +56,8 @@ pam() { PAMCASE_RHOST=$1 in_logns "$CASE" "$TMP/pam.d" "$2" "$3" "$4" "$5" - >/d
 sasl() {
 	_h=$1 _u=$2 _k=$3
 	shift 3
-	in_logns python3 "$TOP/tests/deploy/sasl_syslog.py" "$TMP/plugins" "$_h;4711" "$_u" \
+	# shellcheck disable=SC2086 # SAN_ENV: NAME=VALUE words for env
+	in_logns env $SAN_ENV python3 "$TOP/tests/deploy/sasl_syslog.py" "$TMP/plugins" "$_h;4711" "$_u" \
 		"apikey_db=$DB" "$@" <"$_k"
 }
 
