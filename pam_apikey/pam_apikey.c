@@ -103,7 +103,8 @@ static const char *item_str(pam_handle_t *ph, int type)
 	return pam_get_item(ph, type, &v) == PAM_SUCCESS ? v : NULL;
 }
 
-/* The fail2ban pam filter's shape, then which key and why. */
+/* pam_unix's failure line, then which key and why: the shape that
+ * conf/fail2ban/filter.d/apikey.conf matches (tests/deploy/fail2ban.t). */
 static void log_result(pam_handle_t *ph, const struct ak_verify_req *req,
                        const struct ak_verify_res *res, const char *why)
 {

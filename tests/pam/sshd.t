@@ -5,7 +5,7 @@
 # path. A test user logs in with sshpass + ssh: a valid key runs a command;
 # every kind of bad key gets "Permission denied"; a key revoked between two
 # logins fails on the second without restarting sshd. syslog is captured
-# in a private mount namespace: the failure lines have fail2ban's shape
+# in a private mount namespace: the failure lines have pam_unix's shape
 # and no key or secret is ever logged.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/cli/cli.sh"
@@ -99,7 +99,7 @@ if [ "$LOGS" -eq 1 ]; then
 	no_secret_in "$SYSLOG" $KEYS
 	like "success logged with key id, user, service and rhost" "$log" \
 		"pam_apikey\\(sshd:auth\\): key $A accepted for $U service sshd rhost 127\\.0\\.0\\.1\$"
-	# fail2ban's pam-generic failregex, and then our key= and result=.
+	# pam_unix's failure line (what the shipped fail2ban filter matches), and then our key= and result=.
 	f2b='pam_[a-z_]+\(sshd:auth\): authentication failure; logname=[^ ]* uid=[^ ]* euid=[^ ]* tty=[^ ]* ruser=[^ ]* rhost=127\.0\.0\.1 +user='
 	for pair in "$R:REVOKED" "$D:DISABLED" "$E:EXPIRED" "$B:WRONG_USER" "$S:SERVICE_DENIED" \
 		"$F:SOURCE_DENIED" "$A:NOT_FOUND" "$A2:REVOKED"; do
