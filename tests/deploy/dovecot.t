@@ -113,6 +113,11 @@ start_dovecot() {
 		exit 1
 	fi
 	ok "dovecot listens on 127.0.0.1:$PORT"
+	_i=0
+	while [ ! -s "$P/run/master.pid" ] && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
 	is "the PID we stop is the dovecot master's" "$(cat "$P/run/master.pid" 2>/dev/null)" "$DV_PID"
 }
 stop_dovecot() {
