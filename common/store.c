@@ -1,5 +1,7 @@
-/* The GDBM key store, read side: a trusted open, lookups, iteration,
- * the audit chain and the consistency check; and store creation. */
+/* The GDBM key store: the trusted open (the descriptor checked before
+ * GDBM sees it), records read and written for a transaction, the meta
+ * record, key lookups and iteration, the per-user index. The audit chain
+ * is audit.c, the consistency check check.c, store creation txnops.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -203,6 +205,7 @@ int ak_store_get_key(const struct ak_store *st, struct ak_key *out, const char *
 		return rc;
 	}
 	rc = ak_key_decode(out, v, len);
+	sodium_memzero(v, len);
 	free(v);
 	if (rc != 0 || strcmp(out->id, id) != 0) {
 		ak_err_set(e, AK_E_CORRUPT, "record of key %s is corrupt", id);

@@ -167,6 +167,7 @@ int ak_txn_begin(struct ak_txn **out, const char *path, uid_t trusted_uid, const
                  struct ak_error *e)
 {
 	struct ak_txn *t;
+	struct stat sb;
 	int fd;
 
 	if (out == NULL || path == NULL || *path == '\0' || actor == NULL ||
@@ -185,8 +186,10 @@ int ak_txn_begin(struct ak_txn **out, const char *path, uid_t trusted_uid, const
 		goto fail;
 	}
 	snprintf(t->actor, sizeof(t->actor), "%s", actor);
-	/* No lock file next to a store that does not exist (a mistyped --db). */
-	if (access(path, F_OK) != 0) {
+	/* No lock file next to a store that does not exist (a mistyped --db).
+	 * MUST be stat, not access(2): access asks for the real uid, and a
+	 * setuid keyadm's caller cannot enter the store's directory. */
+	if (stat(path, &sb) != 0) {
 		ak_err_set(e, AK_E_IO, "%s: %s", path, strerror(errno));
 		goto fail;
 	}

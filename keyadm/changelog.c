@@ -48,6 +48,7 @@ static int collect_one(const struct ak_audit *a, void *ctx)
 	size_t i;
 
 	(void)ctx;
+	ka_hooks_note(a);
 	if (ch.n < EACH_MAX)
 		ch.each[ch.n] = *a;
 	ch.n++;
@@ -71,9 +72,11 @@ void ka_changes_collect(const struct ak_store *st, uint64_t from, const char *db
 
 	memset(&ch, 0, sizeof(ch));
 	ch.db = db;
+	ka_hooks_reset();
 	if (ak_store_each_audit(st, from, collect_one, NULL, &e) != AK_OK) {
-		ka_warn("%s: this change is not logged to syslog: %s", db, e.msg);
+		ka_warn("%s: this change is not logged to syslog and runs no hooks: %s", db, e.msg);
 		memset(&ch, 0, sizeof(ch));
+		ka_hooks_reset();
 	}
 }
 

@@ -147,12 +147,13 @@ int ka_cmd_check(const struct ka_ctx *c)
 	struct ak_error e = {AK_OK, ""};
 	struct ak_store *st = NULL;
 	char lock[4096 + 8];
+	struct stat sb;
 	int problems = 0;
 
 	problems += check_dir(c->db);
 	problems += check_file(c->db, 1);
 	snprintf(lock, sizeof(lock), "%s.lock", c->db);
-	if (access(lock, F_OK) == 0)
+	if (lstat(lock, &sb) == 0)
 		problems += check_file(lock, 0);
 	if (ak_store_open(&st, c->db, geteuid(), &e) != 0) {
 		printf("problem: %s\n", e.msg);

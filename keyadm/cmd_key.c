@@ -48,8 +48,10 @@ int ka_cmd_init(const struct ka_ctx *c)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
 	st = ka_store_open(c);
 	ka_changes_collect(st, 1, c->db);
+	ka_hooks_start(c->db, 1, ak_store_meta(st)->generation);
 	ak_store_close(st);
 	ka_changes_log();
+	ka_hooks_committed();
 	fprintf(stderr, "keyadm: created the key store %s (prefix %s, mode 0640)\n", c->db, prefix);
 	ka_events_create(c, gid);
 	if (gr == NULL)

@@ -23,6 +23,7 @@ enum {
 	S_SS_RATE,
 	S_SS_MAX_STORED,
 	S_PURGE,
+	S_HOOKS_DIR,
 	S_N
 };
 
@@ -34,7 +35,8 @@ static const char *const settings[S_N] = {"max_lifetime",
                                           "events",
                                           "self_service_rate",
                                           "self_service_max_stored",
-                                          "purge_revoked_after"};
+                                          "purge_revoked_after",
+                                          "hooks_dir"};
 
 /* The defaults of the self-service limits and of the retention: a user
  * makes a few keys a day, and a revoked key is still shown for a season. */
@@ -145,6 +147,10 @@ static void set_value(struct ka_policy *p, int s, const char *v, const struct co
 		if (!conf_path(v))
 			bad(at, "not an absolute path", settings[s]);
 		snprintf(p->store, sizeof(p->store), "%s", v);
+	} else if (s == S_HOOKS_DIR) {
+		if (!conf_path(v))
+			bad(at, "not an absolute path", settings[s]);
+		snprintf(p->hooks_dir, sizeof(p->hooks_dir), "%s", v);
 	} else {
 		if (strcmp(v, "none") != 0 && !conf_path(v))
 			bad(at, "not an absolute path or none", settings[s]);
@@ -169,7 +175,7 @@ static void conf_line(struct ka_policy *p, char *line, unsigned *seen, const str
 		bad(at,
 		    "unknown setting (max_lifetime, default_expiry, max_keys_per_user, "
 		    "self_service, self_service_rate, self_service_max_stored, "
-		    "purge_revoked_after, store, events)",
+		    "purge_revoked_after, store, events, hooks_dir)",
 		    NULL);
 	if (*seen & (1u << s))
 		bad(at, "given twice", settings[s]);

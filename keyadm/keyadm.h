@@ -22,6 +22,11 @@
 #define KA_SYSCONF "/etc/apikey/apikey.conf"
 #endif
 
+/* Change hooks: the default directory (hooks_dir in apikey.conf). */
+#ifndef KA_HOOKS_DIR
+#define KA_HOOKS_DIR "/etc/apikey/hooks.d"
+#endif
+
 /* The largest input read from stdin or a file (a key is far smaller). */
 #define KA_INPUT_MAX 4096
 
@@ -53,9 +58,10 @@ struct ka_policy {
 	char ss_rate_text[32];
 	int64_t purge_after; /* purge_revoked_after */
 	char purge_after_text[32];
-	char store[1024];   /* "" when not set */
-	char events[1024];  /* the events setting: a path, "none", or "" */
-	size_t events_line; /* where it was set, for messages */
+	char store[1024];     /* "" when not set */
+	char events[1024];    /* the events setting: a path, "none", or "" */
+	char hooks_dir[1024]; /* "" when not set */
+	size_t events_line;   /* where it was set, for messages */
 };
 
 /* The run's context: where the store is, who acts, when. */
@@ -108,6 +114,15 @@ void ka_fail_code(int code);
 /* changelog.c: every committed change, one syslog line per audit entry */
 void ka_changes_collect(const struct ak_store *st, uint64_t from, const char *db);
 void ka_changes_log(void);
+
+/* hooks.c: change hooks, run after every committed change */
+void ka_hooks_config(const char *dir);
+void ka_hooks_reset(void);
+void ka_hooks_note(const struct ak_audit *a);
+void ka_hooks_start(const char *db, uint64_t from, uint64_t generation);
+void ka_hooks_committed(void);
+void ka_hooks_cancel(void);
+void ka_hooks_wait(void);
 
 /* priv.c: keyadm installed setuid root (self-service) */
 void ka_priv_init(void);

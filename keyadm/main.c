@@ -154,10 +154,11 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 	        "else\nbeside the store (keys.db -> keys.events), with every rotated "
 	        "copy\n(keys.events.1, keys.events.2.gz, ...).\n"
 	        "Every change is logged to syslog (authpriv.notice), one line per audit entry.\n"
+	        "After every change the hooks in hooks_dir run (default %s).\n"
 	        "Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 verify: not VALID;\n"
 	        "scan: 0 nothing found, 1 keys found, 5 could not read everything.\n"
 	        "See keyadm(8).\n",
-	        AK_DEFAULT_DB, KA_SYSCONF);
+	        AK_DEFAULT_DB, KA_SYSCONF, KA_HOOKS_DIR);
 }
 
 /* Printable ASCII only: safe to repeat in an error message. */
@@ -286,6 +287,7 @@ int main(int argc, char **argv)
 	static struct ka_opts o;
 	static struct ka_ctx c;
 	const struct ka_cmddef *d;
+	int rc;
 
 	ka_priv_init(); /* MUST come first: setuid, nothing of the caller's counts */
 	parse_args(&o, argc, argv);
@@ -303,6 +305,9 @@ int main(int argc, char **argv)
 	ka_self_check(&c);
 	ka_conf_select(&c);
 	ka_events_select(&c);
+	ka_hooks_config(c.pol.hooks_dir);
 	ka_actor(c.actor, sizeof(c.actor));
-	return d->fn(&c);
+	rc = d->fn(&c);
+	ka_hooks_wait();
+	return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -51,6 +52,7 @@ static __attribute__((noreturn)) void leave(int code)
 	ka_secret_wipe();
 	ak_txn_abort(open_txn);
 	open_txn = NULL;
+	ka_hooks_wait(); /* a change committed before the error still runs them */
 	exit(code == KA_EXIT_FAIL ? fail_code : code);
 }
 
@@ -118,11 +120,12 @@ struct ak_store *ka_store_open(const struct ka_ctx *c)
 {
 	struct ak_error e = {AK_OK, ""};
 	struct ak_store *st = NULL;
-
+	struct stat sb;
 	int rc;
 
 	ka_priv_raise(); /* self-service: only around opening the store */
-	if (access(c->db, F_OK) != 0 && errno == ENOENT) {
+	/* stat, not access(2), which would ask for the real uid */
+	if (stat(c->db, &sb) != 0 && errno == ENOENT) {
 		ka_priv_drop();
 		ka_die(KA_EXIT_FAIL, "%s: no key store (create one with keyadm init)", c->db);
 	}
@@ -139,6 +142,7 @@ struct ak_txn *ka_txn_begin(const struct ka_ctx *c)
 {
 	struct ak_error e = {AK_OK, ""};
 
+	ka_hooks_wait(); /* the hooks of an earlier change run first */
 	ak_store_close(ka_store_open(c));
 	ka_priv_raise(); /* self-service: privileged until commit or abort */
 	if (ak_txn_begin(&open_txn, c->db, geteuid(), c->actor, &e) != 0)
@@ -154,12 +158,16 @@ void ka_txn_commit(struct ak_txn *t)
 	int rc;
 
 	ka_changes_collect(ak_txn_store(t), open_from, open_db);
+	ka_hooks_start(open_db, open_from, ak_store_meta(ak_txn_store(t))->generation + 1);
 	open_txn = NULL;
 	rc = ak_txn_commit(t, &e);
 	ka_priv_drop();
-	if (rc != 0)
+	if (rc != 0) {
+		ka_hooks_cancel();
 		ka_die(KA_EXIT_FAIL, "%s (nothing was changed)", e.msg);
+	}
 	ka_changes_log();
+	ka_hooks_committed();
 }
 
 /* Nothing to change: no write at all. */

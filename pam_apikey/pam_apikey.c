@@ -103,7 +103,8 @@ static const char *item_str(pam_handle_t *ph, int type)
 	return pam_get_item(ph, type, &v) == PAM_SUCCESS ? v : NULL;
 }
 
-/* The fail2ban pam filter's shape, then which key and why. */
+/* pam_unix's failure line, then which key and why: the shape that
+ * conf/fail2ban/filter.d/apikey.conf matches (tests/deploy/fail2ban.t). */
 static void log_result(pam_handle_t *ph, const struct ak_verify_req *req,
                        const struct ak_verify_res *res, const char *why)
 {
@@ -187,6 +188,17 @@ static void free_id(pam_handle_t *ph, void *data, int status)
 	free(data);
 }
 
+/* A new auth on this handle: until it succeeds, no key has logged the
+ * user in, so neither account nor the session may see an earlier key.
+ * pam_putenv of a bare name removes the variable (libpam logs a removal
+ * of one that is not set). */
+static int forget_key(pam_handle_t *ph)
+{
+	if (pam_getenv(ph, "APIKEY_ID") != NULL && pam_putenv(ph, "APIKEY_ID") != PAM_SUCCESS)
+		return PAM_BUF_ERR;
+	return pam_set_data(ph, DATA_ID, NULL, NULL) == PAM_SUCCESS ? PAM_SUCCESS : PAM_BUF_ERR;
+}
+
 /* VALID: remember the key for account, tell the session which key. */
 static int on_valid(pam_handle_t *ph, const struct ak_verify_res *res)
 {
@@ -264,6 +276,9 @@ EXPORT int pam_sm_authenticate(pam_handle_t *ph, int flags, int argc, const char
 		rc = PAM_SERVICE_ERR;
 		goto out;
 	}
+	if ((rc = forget_key(ph)) != PAM_SUCCESS)
+		goto out;
+	rc = PAM_AUTH_ERR;
 	if (get_user(ph, &req.user) != 0)
 		goto out;
 	if ((rc = get_token(ph, &o, &req.key, &owned)) != PAM_SUCCESS)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # What pam_apikey sends to syslog(3), captured through a /dev/log bound in
 # a private mount namespace (tests/pam/logns.sh) while the real libpam
-# runs the module: one line per result code in fail2ban's pam-generic
+# runs the module: one line per result code in pam_unix's failure-line
 # shape plus key= and result=, the success line, the reason of an
 # unusable store, hostile PAM items that cannot forge a log field, and
 # never a key or a secret, not even with debug. Also the usage events file.

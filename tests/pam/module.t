@@ -142,6 +142,24 @@ A3=$(new_key "$TMP/a3" alice)
 PAMCASE_AGAIN="'$KEYADM' revoke $A3 >/dev/null 2>&1" PAMCASE_AGAIN_RC=PAM_AUTH_ERR \
 	check "revoked between two logins in one process: the second fails" pc apikey alice "$TMP/a3" PAM_SUCCESS PAM_SUCCESS "$A3"
 
+# A second auth on the same handle: APIKEY_ID follows the last result.
+A4=$(new_key "$TMP/a4" alice)
+A5=$(new_key "$TMP/a5" alice)
+R4=$(new_key "$TMP/r4" alice)
+ka revoke "$R4" >/dev/null 2>&1
+PAMCASE_SECOND="$TMP/a4" PAMCASE_SECOND_RC=PAM_SUCCESS PAMCASE_SECOND_ID="$A4" \
+	check "a second successful auth on one handle: APIKEY_ID names the second key" \
+	pc apikey alice "$TMP/a5" PAM_SUCCESS - "$A5"
+PAMCASE_SECOND="$TMP/r4" PAMCASE_SECOND_RC=PAM_AUTH_ERR PAMCASE_SECOND_ID=- \
+	check "a failed second auth on one handle: APIKEY_ID is removed" \
+	pc apikey alice "$TMP/a4" PAM_SUCCESS - "$A4"
+PAMCASE_SECOND="$TMP/pw" PAMCASE_SECOND_RC=PAM_SUCCESS PAMCASE_SECOND_ID=- \
+	check "a password after a key on one handle (nonkey=ignore, pam_permit): no APIKEY_ID" \
+	pc ignore alice "$TMP/a4" PAM_SUCCESS - "$A4"
+PAMCASE_SECOND="$TMP/none" PAMCASE_SECOND_RC=PAM_AUTH_ERR PAMCASE_SECOND_ID=- \
+	check "an empty answer after a key on one handle: no APIKEY_ID" \
+	pc apikey alice "$TMP/a4" PAM_SUCCESS - "$A4"
+
 # hostile input
 for u in -alice +alice "" "$(printf 'a%.0s' $(seq 1 65))" "al ice"; do
 	check "user '$(printf %.12s "$u")...' refused" pc apikey "$u" "$TMP/a3" PAM_AUTH_ERR -

@@ -5,7 +5,9 @@
  *   ACCT "-" skips the account step); ID: expected APIKEY_ID ("-": unset).
  * Environment: PAMCASE_RHOST sets PAM_RHOST; PAMCASE_BETWEEN runs a shell command between auth and
  * account on the same handle; PAMCASE_AGAIN runs a command, then a second auth in the same process
- * that must give PAMCASE_AGAIN_RC. Exit 0 when every result is as expected; differences go to
+ * that must give PAMCASE_AGAIN_RC; PAMCASE_SECOND=KEYFILE authenticates again on the same handle
+ * with that file's key, which must give PAMCASE_SECOND_RC and leave APIKEY_ID PAMCASE_SECOND_ID
+ * ("-": unset). Exit 0 when every result is as expected; differences go to
  * stdout as TAP comments. The key is read from the file, never printed. */
 #include <security/pam_appl.h>
 #include <stdio.h>
@@ -102,10 +104,23 @@ static int check_id(pam_handle_t *ph, const char *want)
 	return 1;
 }
 
+/* A second auth on one handle: APIKEY_ID must follow its result. */
+static int auth_again(pam_handle_t *ph, const char *keyfile)
+{
+	const char *want = getenv("PAMCASE_SECOND_RC"), *id = getenv("PAMCASE_SECOND_ID");
+	int bad;
+
+	read_file(key, sizeof(key), keyfile);
+	bad = expect("second pam_authenticate on the same handle", pam_authenticate(ph, 0),
+	             rc_of(want ? want : "PAM_SUCCESS"), ph);
+	return bad | check_id(ph, id ? id : "-");
+}
+
 int main(int argc, char **argv)
 {
 	pam_handle_t *ph = NULL;
 	const char *between = getenv("PAMCASE_BETWEEN"), *again = getenv("PAMCASE_AGAIN");
+	const char *second = getenv("PAMCASE_SECOND");
 	int bad = 0, rc;
 
 	if (argc < 7 || argc > 8)
@@ -121,6 +136,8 @@ int main(int argc, char **argv)
 	if (strcmp(argv[6], "-") != 0)
 		bad |= expect("pam_acct_mgmt", pam_acct_mgmt(ph, 0), rc_of(argv[6]), ph);
 	bad |= check_id(ph, argc == 8 ? argv[7] : NULL);
+	if (second != NULL)
+		bad |= auth_again(ph, second);
 	pam_end(ph, rc);
 	if (again != NULL) {
 		if (system(again) != 0 || start(&ph, argv) != 0)

@@ -108,3 +108,86 @@ no_secret_in() {
 	done
 	is "no key or secret in $(basename "$_f")" "$_leak" ""
 }
+
+# ssh logins to the sshd a test runs on 127.0.0.1:$PORT as user $U.
+# login KEYFILE [METHODS] [USER]: one ssh login with the file's first line
+# as the password (sshpass -f: the key is on no command line and in no
+# environment); prints what the remote command printed, or ssh's
+# complaint, and returns ssh's exit status.
+login() {
+	sshpass -f "$1" ssh -p "$PORT" -F /dev/null \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+		-o PubkeyAuthentication=no -o PreferredAuthentications="${2:-password}" \
+		-o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 \
+		"${3:-$U}@127.0.0.1" 'echo "logged in as $(id -un) with key $APIKEY_ID"' 2>&1 </dev/null
+}
+# granted DESC KEYFILE ID [METHODS]; denied DESC KEYFILE [METHODS] [USER]:
+# a refusal is ssh's "Permission denied" and its exit status 255.
+granted() {
+	is "$1" "$(login "$2" "${4:-password}")" "logged in as $U with key $3"
+}
+denied() {
+	_out=$(login "$2" "${3:-password}" "${4:-$U}")
+	_rc=$?
+	case "$_out" in
+	*"logged in"*) not_ok "$1 (the login succeeded)" ;;
+	*"Permission denied"*)
+		if [ "$_rc" -eq 255 ]; then
+			ok "$1: Permission denied"
+		else
+			not_ok "$1 (ssh exited $_rc, want 255)"
+		fi
+		;;
+	*) not_ok "$1 (no 'Permission denied' in: $(printf %s "$_out" | head -c 200))" ;;
+	esac
+}
+
+# start_sshd CONFIG: the real sshd with CONFIG (which listens on
+# 127.0.0.1:$PORT and writes its PID file) under pam_wrapper, in the
+# syslog namespace when $LOGS is 1; its output in $TMP/sshd.log, its PID
+# in $SSHD_PID, stopped at exit. The test ends when it does not listen.
+start_sshd() {
+	if [ ! -d /run/sshd ]; then
+		mkdir -m 0755 /run/sshd
+		at_exit "rmdir /run/sshd"
+	fi
+	# exec all the way down: $! is sshd's own PID. sshd re-executes itself for
+	# every connection (execv with its own environment), and the privileged
+	# per-connection process that calls PAM keeps LD_PRELOAD and the
+	# PAM_WRAPPER variables, so no -r is needed: the "logged in" and the
+	# syslog checks below prove that this directory's sshd service file, and
+	# so the built module, made the decisions.
+	if [ "$LOGS" -eq 1 ]; then
+		(pwrap_env && exec sh "$LOGNS" "$TMP/log.sock" /usr/sbin/sshd -D -e -f "$1") \
+			>"$TMP/sshd.log" 2>&1 &
+	else
+		(pwrap_env && exec /usr/sbin/sshd -D -e -f "$1") >"$TMP/sshd.log" 2>&1 &
+	fi
+	SSHD_PID=$!
+	at_exit "kill $SSHD_PID; wait $SSHD_PID; pwrap_cleanup"
+	if ! wait_port "$PORT"; then
+		not_ok "sshd listens on 127.0.0.1:$PORT"
+		sed 's/^/# /' "$TMP/sshd.log" | grep -v PWRAP | head -20
+		done_testing
+		exit 1
+	fi
+	ok "sshd listens on 127.0.0.1:$PORT"
+}
+
+# new_user PREFIX: a new system user PREFIX$$ with a home, its name in $U,
+# removed with its home at exit. The test ends if useradd fails.
+new_user() {
+	U=$1$$
+	while id "$U" >/dev/null 2>&1; do U=${U}x; done
+	useradd -m -s /bin/sh "$U" || {
+		not_ok "useradd $U"
+		done_testing
+		exit 1
+	}
+	at_exit "userdel -r -f $U >/dev/null 2>&1"
+}
+# unix_password FILE: a random Unix password for $U, written to FILE.
+unix_password() {
+	printf 'Unix-pw-%s-%s\n' "$$" "$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')" >"$1"
+	printf '%s:%s\n' "$U" "$(cat "$1")" | chpasswd
+}

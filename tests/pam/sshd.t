@@ -5,7 +5,7 @@
 # path. A test user logs in with sshpass + ssh: a valid key runs a command;
 # every kind of bad key gets "Permission denied"; a key revoked between two
 # logins fails on the second without restarting sshd. syslog is captured
-# in a private mount namespace: the failure lines have fail2ban's shape
+# in a private mount namespace: the failure lines have pam_unix's shape
 # and no key or secret is ever logged.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/cli/cli.sh"
@@ -19,14 +19,7 @@ LOGS=0
 if logns_works && start_syslog; then LOGS=1; fi
 
 # A test user with a home, removed (with its home) at exit.
-U=aktest$$
-while id "$U" >/dev/null 2>&1; do U=${U}x; done
-useradd -m -s /bin/sh "$U" || {
-	not_ok "useradd $U"
-	done_testing
-	exit 1
-}
-at_exit "userdel -r -f $U >/dev/null 2>&1"
+new_user aktest
 
 new_store
 A=$(new_key "$TMP/a" "$U")
@@ -71,65 +64,9 @@ UseDNS no
 PrintMotd no
 LogLevel VERBOSE
 CONF
-if [ ! -d /run/sshd ]; then
-	mkdir -m 0755 /run/sshd
-	at_exit "rmdir /run/sshd"
-fi
-
-# exec all the way down: $! is sshd's own PID. sshd re-executes itself for
-# every connection (execv with its own environment), and the privileged
-# per-connection process that calls PAM keeps LD_PRELOAD and the
-# PAM_WRAPPER variables, so no -r is needed: the "logged in" and the
-# syslog checks below prove that this directory's sshd service file, and
-# so the built module, made the decisions.
-if [ "$LOGS" -eq 1 ]; then
-	(pwrap_env && exec sh "$LOGNS" "$TMP/log.sock" /usr/sbin/sshd -D -e -f "$TMP/sshd_config") \
-		>"$TMP/sshd.log" 2>&1 &
-else
-	(pwrap_env && exec /usr/sbin/sshd -D -e -f "$TMP/sshd_config") >"$TMP/sshd.log" 2>&1 &
-fi
-SSHD_PID=$!
-at_exit "kill $SSHD_PID; wait $SSHD_PID; pwrap_cleanup"
-if ! wait_port "$PORT"; then
-	not_ok "sshd listens on 127.0.0.1:$PORT"
-	sed 's/^/# /' "$TMP/sshd.log" | grep -v PWRAP | head -20
-	done_testing
-	exit 1
-fi
-ok "sshd listens on 127.0.0.1:$PORT"
+start_sshd "$TMP/sshd_config"
 is "the PID we stop is sshd's own" "$(cat "$TMP/sshd.pid" 2>/dev/null)" "$SSHD_PID"
 
-# login KEYFILE [METHODS] [USER]: one ssh login with the file's first line
-# as the password (sshpass -f: the key is on no command line and in no
-# environment); prints what the remote command printed, or ssh's
-# complaint, and returns ssh's exit status.
-login() {
-	sshpass -f "$1" ssh -p "$PORT" -F /dev/null \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-		-o PubkeyAuthentication=no -o PreferredAuthentications="${2:-password}" \
-		-o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 \
-		"${3:-$U}@127.0.0.1" 'echo "logged in as $(id -un) with key $APIKEY_ID"' 2>&1 </dev/null
-}
-# granted DESC KEYFILE ID [METHODS]; denied DESC KEYFILE [METHODS] [USER]:
-# a refusal is ssh's "Permission denied" and its exit status 255.
-granted() {
-	is "$1" "$(login "$2" "${4:-password}")" "logged in as $U with key $3"
-}
-denied() {
-	_out=$(login "$2" "${3:-password}" "${4:-$U}")
-	_rc=$?
-	case "$_out" in
-	*"logged in"*) not_ok "$1 (the login succeeded)" ;;
-	*"Permission denied"*)
-		if [ "$_rc" -eq 255 ]; then
-			ok "$1: Permission denied"
-		else
-			not_ok "$1 (ssh exited $_rc, want 255)"
-		fi
-		;;
-	*) not_ok "$1 (no 'Permission denied' in: $(printf %s "$_out" | head -c 200))" ;;
-	esac
-}
 chmod 0600 $KEYS
 
 granted "a valid key logs in (password) and the session sees APIKEY_ID" "$TMP/a" "$A"
@@ -162,7 +99,7 @@ if [ "$LOGS" -eq 1 ]; then
 	no_secret_in "$SYSLOG" $KEYS
 	like "success logged with key id, user, service and rhost" "$log" \
 		"pam_apikey\\(sshd:auth\\): key $A accepted for $U service sshd rhost 127\\.0\\.0\\.1\$"
-	# fail2ban's pam-generic failregex, and then our key= and result=.
+	# pam_unix's failure line (what the shipped fail2ban filter matches), and then our key= and result=.
 	f2b='pam_[a-z_]+\(sshd:auth\): authentication failure; logname=[^ ]* uid=[^ ]* euid=[^ ]* tty=[^ ]* ruser=[^ ]* rhost=127\.0\.0\.1 +user='
 	for pair in "$R:REVOKED" "$D:DISABLED" "$E:EXPIRED" "$B:WRONG_USER" "$S:SERVICE_DENIED" \
 		"$F:SOURCE_DENIED" "$A:NOT_FOUND" "$A2:REVOKED"; do
