@@ -21,7 +21,7 @@
 
 static int moved(int fd, int min)
 {
-	int n = fcntl(fd, F_DUPFD, min);
+	int n = fcntl(fd, F_DUPFD_CLOEXEC, min);
 
 	if (n < 0)
 		_exit(1); /* fail safe: no hooks rather than a caller's descriptor */
@@ -31,9 +31,9 @@ static int moved(int fd, int min)
 /* Only the three descriptors of the facts stay; 0, 1, 2 are /dev/null. */
 static void fds_reset(int go, int status, int lines)
 {
-	int g = moved(go, 100), s = moved(status, 100), l = moved(lines, 100), fd;
+	int g = moved(go, 10), s = moved(status, 10), l = moved(lines, 10), fd;
 
-	close_range(0, 99, 0);
+	close_range(0, 9, 0);
 	for (fd = 0; fd < 3; fd++)
 		if (open("/dev/null", O_RDWR) != fd)
 			_exit(1);
@@ -57,6 +57,20 @@ static void signals_reset(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* init's limit; without CAP_SYS_RESOURCE (a container) a hard limit the
+ * caller lowered stays, and the soft limit is init's as far as it allows. */
+static void limit_set(enum __rlimit_resource r, struct rlimit *l)
+{
+	struct rlimit now;
+
+	if (setrlimit(r, l) == 0 || getrlimit(r, &now) != 0)
+		return;
+	l->rlim_max = now.rlim_max;
+	if (l->rlim_cur > now.rlim_max)
+		l->rlim_cur = now.rlim_max;
+	(void)setrlimit(r, l);
+}
+
 /* MUST: root in every id, and the limits and priority of init, not the
  * caller's (a caller could set RLIMIT_CPU or RLIMIT_NOFILE for the hooks). */
 static void become_root(void)
@@ -70,14 +84,15 @@ static void become_root(void)
 		_exit(1); /* fail safe */
 	for (r = 0; r < RLIM_NLIMITS; r++)
 		if (prlimit(1, (enum __rlimit_resource)r, NULL, &l) == 0)
-			(void)setrlimit((enum __rlimit_resource)r, &l);
+			limit_set((enum __rlimit_resource)r, &l);
 	(void)setpriority(PRIO_PROCESS, 0, 0);
 }
 
+/* become_root first: a caller's RLIMIT_NOFILE must not stop fds_reset. */
 static void detach(int go, int status, int lines)
 {
-	fds_reset(go, status, lines);
 	become_root();
+	fds_reset(go, status, lines);
 	signals_reset();
 	signal(SIGPIPE, SIG_IGN); /* keyadm may be gone */
 	if (setsid() < 0 || chdir("/") != 0)

@@ -148,6 +148,8 @@ void ka_hooks_wait(void)
 	status_fd = -1;
 	while (waitpid(sup, &st, 0) < 0 && errno == EINTR)
 		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		ka_warn("warning: the change hooks could not be run");
 	sup = -1;
 }
 
@@ -196,11 +198,15 @@ static void tell(char what)
 {
 	ssize_t n;
 
+	void (*was)(int);
+
 	if (go_fd < 0)
 		return;
+	was = signal(SIGPIPE, SIG_IGN); /* a supervisor that died is no reason to */
 	do
 		n = write(go_fd, &what, 1);
 	while (n < 0 && errno == EINTR);
+	signal(SIGPIPE, was);
 	close(go_fd);
 	go_fd = -1;
 }
