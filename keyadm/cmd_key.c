@@ -34,14 +34,16 @@ int ka_cmd_init(const struct ka_ctx *c)
 {
 	struct ak_error e = {AK_OK, ""};
 	const char *prefix = c->o->prefix ? c->o->prefix : AK_DEFAULT_PREFIX;
-	const struct group *gr;
+	const struct group *gr = NULL;
 	struct ak_store *st;
 	gid_t gid = (gid_t)-1;
 
 	if (!ak_prefix_valid(prefix))
 		ka_usage("invalid prefix (%d to %d of a-z 0-9, starting with a letter)",
 		         AK_PREFIX_MIN, AK_PREFIX_MAX);
-	if ((gr = getgrnam("apikey")) != NULL)
+	if (c->o->group != NULL)
+		gid = ka_group_resolve(c->o->group);
+	else if ((gr = getgrnam("apikey")) != NULL)
 		gid = gr->gr_gid;
 	init_dir(c->db, gid);
 	if (ak_store_init(c->db, prefix, gid, c->actor, &e) != 0)
@@ -54,12 +56,13 @@ int ka_cmd_init(const struct ka_ctx *c)
 	ka_hooks_committed();
 	fprintf(stderr, "keyadm: created the key store %s (prefix %s, mode 0640)\n", c->db, prefix);
 	ka_events_create(c, gid);
-	if (gr == NULL)
+	if (c->o->group != NULL)
+		ka_group_apply(c, gid, c->o->group); /* an existing directory too */
+	else if (gr == NULL)
 		fprintf(stderr,
 		        "keyadm: there is no group apikey: the store stays in your group; "
-		        "to let services read it: groupadd --system apikey && "
-		        "chgrp apikey %s %s.lock%s%s\n",
-		        c->db, c->db, c->events_off ? "" : " ", c->events);
+		        "to let services read it: keyadm group GROUP (or groupadd --system apikey "
+		        "and keyadm group apikey)\n");
 	return KA_EXIT_OK;
 }
 

@@ -9,13 +9,7 @@
 . "$TOP/tests/pam/pamlib.sh"
 . "$TOP/tests/cli/setuid.sh"
 
-if ! install_setuid; then
-	sed 's/^/# /' "$TMP/install.log"
-	not_ok "make install SELF_SERVICE=1"
-	done_testing
-	exit 1
-fi
-is "installed setuid root" "$(stat -c '%U %a' "$SU")" "root 4755"
+install_setuid
 
 U1=aksa$$
 U2=aksb$$
@@ -117,7 +111,7 @@ err=$(env "$SU_ASAN" APIKEY_DB="$TMP/x.db" setpriv --reuid "$U1" --regid "$(id -
 check_exit "setuid refuses APIKEY_DB" 2 q env "$SU_ASAN" APIKEY_DB="$TMP/x.db" setpriv --reuid "$U1" --regid "$(id -g "$U1")" --clear-groups -- "$SU" list
 like "APIKEY_DB: clear message" "$err" "APIKEY_DB and APIKEY_CONFIG are refused"
 check_exit "setuid refuses APIKEY_CONFIG" 2 q env -u APIKEY_DB "$SU_ASAN" APIKEY_CONFIG="$TMP/x.conf" setpriv --reuid "$U1" --regid "$(id -g "$U1")" --clear-groups -- "$SU" list
-for cmd in "init" "purge $k1b" "audit" "check" "failures" "scan $TMP/etc" "set $k1 --name x"; do
+for cmd in "init" "purge $k1b" "audit" "check" "failures" "scan $TMP/etc" "set $k1 --name x" "group nogroup" "init --group nogroup"; do
 	# shellcheck disable=SC2086
 	check_exit "self-service refuses $cmd" 2 q as "$U1" $cmd
 done
