@@ -66,8 +66,9 @@ int ka_cmd_init(const struct ka_ctx *c)
 	return KA_EXIT_OK;
 }
 
-/* The only place a key is ever printed: one write(2) of a buffer that is
- * wiped right after, never through stdio's buffers. */
+/* create and rotate print their key here: one write(2) of a buffer that
+ * is wiped right after, never through stdio's buffers. (create --batch
+ * prints its keys in cmd_batch.c, through stdout, then wipes them.) */
 static int print_key(const struct ka_ctx *c, const char *key, const struct ak_key *k)
 {
 	char line[AK_KEY_MAX + 256], t[32] = "null";
