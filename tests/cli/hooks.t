@@ -202,6 +202,47 @@ else
 	skip "no private mount namespace or syslog listener here"
 fi
 
+# ---- keyadm killed after the rename, before it tells the supervisor:
+# the hooks run all the same (the change is in the store); killed before
+# the rename: no hook (it is not). A preloaded shim ends keyadm at once
+# when it syncs the directory (right after the rename) or in rename.
+cat >"$TMP/die.c" <<'C'
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int fsync(int fd)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+		_exit(9); /* the directory is synced after the rename */
+	return (int)syscall(SYS_fsync, fd);
+}
+C
+cat >"$TMP/norename.c" <<'C'
+#include <stdio.h>
+#include <unistd.h>
+int rename(const char *a, const char *b) { (void)a; (void)b; _exit(9); }
+C
+if cc -shared -fPIC -o "$TMP/die.so" "$TMP/die.c" && cc -shared -fPIC -o "$TMP/norename.so" "$TMP/norename.c"; then
+	J=$(new_key "$TMP/j" judy)
+	: >"$REC"
+	LD_PRELOAD="$TMP/die.so" "$KEYADM" revoke "$J" >/dev/null 2>&1
+	is "killed after the rename: keyadm died" "$?" 9
+	i=0
+	while ! grep -q "^revoke" "$REC" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	is "killed after the rename: the hooks ran" "$(grep -v '^==' "$REC")" "revoke${T}$J${T}judy"
+	is "killed after the rename: the change is in" "$(ka verify judy <"$TMP/j" 2>/dev/null)" REVOKED
+	J2=$(new_key "$TMP/j2" judy)
+	: >"$REC"
+	LD_PRELOAD="$TMP/norename.so" "$KEYADM" revoke "$J2" >/dev/null 2>&1
+	is "killed before the rename: keyadm died" "$?" 9
+	sleep 1
+	is "killed before the rename: no hook" "$(cat "$REC")" ""
+	is "killed before the rename: no change" "$(ka verify judy <"$TMP/j2" 2>/dev/null)" VALID
+else
+	skip "no compiler for the shims"
+fi
+
 # ---- the shipped Dovecot hook: harmless without a running Dovecot
 cp "$TOP/conf/hooks.d/dovecot-auth-cache-flush" "$HD/60-dovecot"
 sed -i "s|^SOCKET=.*|SOCKET=$TMP/no-such-socket|" "$HD/60-dovecot"
