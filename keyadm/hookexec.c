@@ -203,11 +203,12 @@ static int hook_wait(pid_t pid, int fd, struct out *o, int *status)
 	while (waitpid(pid, status, WNOHANG) == 0) {
 		if (mono_ms() >= end)
 			return -1;
-		if (p.fd < 0 || poll(&p, 1, 50) <= 0) {
-			if (p.fd < 0)
-				poll(NULL, 0, 50);
+		if (p.fd < 0) {
+			poll(NULL, 0, 2); /* output closed: the exit is near */
 			continue;
 		}
+		if (poll(&p, 1, 50) <= 0)
+			continue;
 		n = read(fd, b, sizeof(b));
 		if (n > 0)
 			out_add(o, b, (size_t)n);
