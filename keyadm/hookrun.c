@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,6 +73,26 @@ static void limit_set(enum __rlimit_resource r, struct rlimit *l)
 	(void)setrlimit(r, l);
 }
 
+/* A caller could starve the hooks into their time bound (nice 19,
+ * SCHED_IDLE, one CPU, idle I/O) or offer them to the OOM killer first. */
+static void sched_reset(void)
+{
+	struct sched_param sp = {0};
+	cpu_set_t cpus;
+	int fd;
+
+	(void)setpriority(PRIO_PROCESS, 0, 0);
+	(void)sched_setscheduler(0, SCHED_OTHER, &sp);
+	if (sched_getaffinity(1, sizeof(cpus), &cpus) == 0)
+		(void)sched_setaffinity(0, sizeof(cpus), &cpus);
+	(void)syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 0 /* the default */);
+	if ((fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC)) >= 0) {
+		if (write(fd, "0", 1) != 1)
+			(void)0; /* best effort: lowering it needs CAP_SYS_RESOURCE */
+		close(fd);
+	}
+}
+
 /* MUST: root in every id, and the limits and priority of init, not the
  * caller's (a caller could set RLIMIT_CPU or RLIMIT_NOFILE for the hooks). */
 static void become_root(void)
@@ -85,7 +107,7 @@ static void become_root(void)
 	for (r = 0; r < RLIM_NLIMITS; r++)
 		if (prlimit(1, (enum __rlimit_resource)r, NULL, &l) == 0)
 			limit_set((enum __rlimit_resource)r, &l);
-	(void)setpriority(PRIO_PROCESS, 0, 0);
+	sched_reset();
 }
 
 /* become_root first: a caller's RLIMIT_NOFILE must not stop fds_reset. */

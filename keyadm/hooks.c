@@ -129,7 +129,7 @@ void ka_hooks_wait(void)
 {
 	char msg[512];
 	ssize_t n;
-	int st;
+	int st = 0;
 
 	if (sup < 0)
 		return;
@@ -146,9 +146,9 @@ void ka_hooks_wait(void)
 	}
 	close(status_fd);
 	status_fd = -1;
-	while (waitpid(sup, &st, 0) < 0 && errno == EINTR)
+	while ((n = waitpid(sup, &st, 0)) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+	if (n > 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
 		ka_warn("warning: the change hooks could not be run");
 	sup = -1;
 }
@@ -176,6 +176,7 @@ void ka_hooks_start(const char *db, uint64_t from, uint64_t generation)
 	}
 	fflush(stdout);
 	fflush(stderr);
+	signal(SIGCHLD, SIG_DFL); /* a caller's SIG_IGN would reap it unseen */
 	sup = fork();
 	if (sup == 0) {
 		ka_hooks_supervise(&hf, go[0], status[1]);

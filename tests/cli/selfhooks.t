@@ -34,6 +34,10 @@ echo "nofile=\$(ulimit -n) cpu=\$(ulimit -t)"
 echo "sigign=\$(awk '/^SigIgn:/ { print \$2 }' /proc/\$\$/status)"
 echo "sigblk=\$(awk '/^SigBlk:/ { print \$2 }' /proc/\$\$/status)"
 ls -l /proc/\$\$/fd | sed 's/^/fd /'
+echo "sched=\$(chrt -p \$\$ | sed -n 's/.*scheduling policy: //p')"
+echo "cpus=\$(taskset -p \$\$ | sed 's/.*: //')"
+echo "io=\$(ionice -p \$\$)"
+echo "oom=\$(cat /proc/\$\$/oom_score_adj)"
 sed 's/^/in /'
 HOOK
 chmod 755 "$HOOKS/50-probe"
@@ -43,12 +47,14 @@ chown "$U" "$TMP/udir"
 
 # ---- from a hostile environment
 (cd "$TMP/udir" && exec 7>>"$TMP/callerfd" && umask 000 && ulimit -S -n 64 && ulimit -S -t 100 &&
-	trap '' TERM HUP INT USR1 && exec nice -n 5 setpriv --reuid "$U" --regid "$(id -g "$U")" \
+	trap '' TERM HUP INT USR1 CHLD && echo 900 >/proc/self/oom_score_adj &&
+	exec nice -n 5 chrt -i 0 taskset -c 0 ionice -c 3 setpriv --reuid "$U" --regid "$(id -g "$U")" \
 		--clear-groups -- env -u APIKEY_DB -u APIKEY_CONFIG LD_PRELOAD=/nonexistent/x.so \
 		PATH="$TMP/udir:/usr/bin:/bin" IFS=: FOO=bar HOME="$TMP/udir" "$SU" create "$U") \
 	>"$TMP/k" 2>"$TMP/err"
 is "create from a hostile environment: exit 0" "$?" 0
 K=$(cut -d_ -f2 "$TMP/k")
+unlike "no warning (SIGCHLD ignored by the caller reaps nothing unseen)" "$(cat "$TMP/err")" warning
 got=$(cat "$P")
 is "the hook ran once" "$(grep -c '^==' "$P")" 1
 is "the facts" "$(grep '^==' "$P")" "== create $K $U 1"
@@ -69,6 +75,15 @@ nofile=$(prlimit --pid 1 --nofile --output SOFT --noheadings | tr -d ' ')
 like "init's limits, not the caller's" "$got" "^nofile=$nofile cpu=unlimited\$"
 like "no signal ignored" "$got" '^sigign=0+$'
 like "no signal blocked" "$got" '^sigblk=0+$'
+like "SCHED_OTHER, not the caller's SCHED_IDLE" "$got" '^sched=SCHED_OTHER$'
+like "init's CPUs, not the caller's one" "$got" "^cpus=$(taskset -p 1 | sed 's/.*: //')\$"
+like "init's I/O class, not the caller's idle" "$got" "^io=$(ionice -p 1)\$"
+# lowering oom_score_adj needs CAP_SYS_RESOURCE, which a container may lack
+if (echo 900 >/proc/self/oom_score_adj && echo 0 >/proc/self/oom_score_adj) 2>/dev/null; then
+	like "oom_score_adj 0, not the caller's 900" "$got" '^oom=0$'
+else
+	skip "no CAP_SYS_RESOURCE here: oom_score_adj cannot be lowered"
+fi
 unlike "no descriptor of the caller's" "$got" "callerfd|$TMP/udir"
 is "the key works" "$(ka verify "$U" <"$TMP/k" 2>/dev/null)" VALID
 
