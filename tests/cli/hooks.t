@@ -141,6 +141,8 @@ like "a group-writable hook: skipped and warned" "$(cat "$TMP/err")" "hook $HD/2
 like "a world-writable hook: skipped and warned" "$(cat "$TMP/err")" "hook $HD/20-ow skipped"
 like "a hook not root's: skipped and warned" "$(cat "$TMP/err")" "hook $HD/20-nobody skipped"
 is "a symbolic link is not a hook: the recorder ran once" "$(grep -c '^==' "$REC")" 1
+like "a symbolic link: skipped and warned" "$(cat "$TMP/err")" "hook $HD/20-link skipped: not a regular file"
+unlike "a misnamed hook: no warning on stderr" "$(cat "$TMP/err")" "20-bad.sh|20-old~"
 is "unsafe hooks: the change stands" "$(ka verify erin <"$TMP/e" 2>/dev/null)" REVOKED
 rm -f "$HD"/20-*
 
@@ -193,6 +195,12 @@ if logns_works && start_syslog; then
 	in_logns "$KEYADM" create henry >/dev/null 2>&1
 	like "hook stdout to syslog" "$(since)" "keyadm\[[0-9]+\]: hook 40-say: flushed henry"
 	like "hook stderr to syslog" "$(since)" "keyadm\[[0-9]+\]: hook 40-say: oops"
+	hook 40-say.dpkg-old 'touch '"$TMP/ran.old"
+	mark
+	in_logns "$KEYADM" create henry >/dev/null 2>&1
+	like "a misnamed hook: noted in syslog" "$(since)" "hooks_dir $HD: not run, not a hook's name: 40-say.dpkg-old"
+	check_fails "a misnamed hook: not run" test -e "$TMP/ran.old"
+	rm "$HD/40-say.dpkg-old"
 	hook 40-say 'exit 7'
 	mark
 	in_logns "$KEYADM" create henry >/dev/null 2>&1
