@@ -161,6 +161,7 @@ int ka_cmd_create(const struct ka_ctx *c)
 		sodium_memzero(key, sizeof(key));
 		ka_txn_fail(t, &e);
 	}
+	ka_secret_hold(key, sizeof(key)); /* wiped by any exit, and in the hooks' supervisor */
 	ka_copy_restrictions(&k, &r);
 	if (ak_txn_put_key(t, &k, &e) != 0 ||
 	    ak_txn_audit(t, "create", k.id, user, NULL, &e) != 0) {

@@ -179,6 +179,7 @@ void ka_hooks_start(const char *db, uint64_t from, uint64_t generation)
 	signal(SIGCHLD, SIG_DFL); /* a caller's SIG_IGN would reap it unseen */
 	sup = fork();
 	if (sup == 0) {
+		ka_secret_wipe(); /* a new key is not the supervisor's to keep */
 		ka_hooks_supervise(&hf, go[0], status[1]);
 		_exit(0);
 	}
