@@ -49,7 +49,7 @@ chown "$U" "$TMP/udir"
 (cd "$TMP/udir" && exec 7>>"$TMP/callerfd" && umask 000 && ulimit -S -n 64 && ulimit -S -t 100 &&
 	trap '' TERM HUP INT USR1 CHLD && echo 900 >/proc/self/oom_score_adj &&
 	exec nice -n 5 chrt -i 0 taskset -c 0 ionice -c 3 setpriv --reuid "$U" --regid "$(id -g "$U")" \
-		--clear-groups -- env -u APIKEY_DB -u APIKEY_CONFIG LD_PRELOAD=/nonexistent/x.so \
+		--clear-groups -- env -u APIKEY_DB -u APIKEY_CONFIG "$SU_ASAN" LD_PRELOAD=/nonexistent/x.so \
 		PATH="$TMP/udir:/usr/bin:/bin" IFS=: FOO=bar HOME="$TMP/udir" "$SU" create "$U") \
 	>"$TMP/k" 2>"$TMP/err"
 is "create from a hostile environment: exit 0" "$?" 0
@@ -93,7 +93,7 @@ mkdir -m 755 "$TMP/uhooks"
 printf 'hooks_dir %s\nself_service yes\nstore %s\n' "$TMP/uhooks" "$DB" >"$TMP/u.conf"
 before=$(state)
 check_exit "APIKEY_CONFIG set by the caller: refused" 2 q setpriv --reuid "$U" --regid "$(id -g "$U")" \
-	--clear-groups -- env -u APIKEY_DB APIKEY_CONFIG="$TMP/u.conf" "$SU" create "$U"
+	--clear-groups -- env -u APIKEY_DB "$SU_ASAN" APIKEY_CONFIG="$TMP/u.conf" "$SU" create "$U"
 check_exit "--config from the caller: refused" 2 q as "$U" --config "$TMP/u.conf" create "$U"
 unchanged "a caller's policy" "$before"
 is "a caller's policy: no hook ran" "$(cat "$P")" ""
