@@ -172,8 +172,8 @@ static int wait_go(const struct ka_hook_facts *f)
 		n = read(KA_FD_GO, &c, 1);
 	while (n < 0 && errno == EINTR);
 	close(KA_FD_GO);
-	if (n == 1)
-		return c == 'c';
+	if (n == 1 && c == 'c')
+		return 1;
 	return committed_anyway(f);
 }
 

@@ -195,7 +195,7 @@ void ka_hooks_start(const char *db, uint64_t from, uint64_t generation)
 	status_fd = status[0];
 }
 
-/* Tells the supervisor: 'c' committed, 'a' not. */
+/* Tells the supervisor: 'c', committed. */
 static void tell(char what)
 {
 	ssize_t n;
@@ -220,9 +220,9 @@ void ka_hooks_committed(void)
 	ka_hooks_reset();
 }
 
-/* The change did not happen (the rename failed): no hooks. */
+/* The commit failed, before the rename or (syncing the directory) after
+ * it: the supervisor looks in the store for the change. */
 void ka_hooks_cancel(void)
 {
-	tell('a');
 	ka_hooks_wait();
 }

@@ -231,7 +231,13 @@ cat >"$TMP/norename.c" <<'C'
 #include <unistd.h>
 int rename(const char *a, const char *b) { (void)a; (void)b; _exit(9); }
 C
-if cc -shared -fPIC -o "$TMP/die.so" "$TMP/die.c" && cc -shared -fPIC -o "$TMP/norename.so" "$TMP/norename.c"; then
+cat >"$TMP/failrename.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+int rename(const char *a, const char *b) { (void)a; (void)b; errno = EIO; return -1; }
+C
+if cc -shared -fPIC -o "$TMP/die.so" "$TMP/die.c" && cc -shared -fPIC -o "$TMP/norename.so" "$TMP/norename.c" &&
+	cc -shared -fPIC -o "$TMP/failrename.so" "$TMP/failrename.c"; then
 	J=$(new_key "$TMP/j" judy)
 	: >"$REC"
 	LD_PRELOAD="$TMP/die.so" "$KEYADM" revoke "$J" >/dev/null 2>&1
@@ -247,6 +253,11 @@ if cc -shared -fPIC -o "$TMP/die.so" "$TMP/die.c" && cc -shared -fPIC -o "$TMP/n
 	sleep 1
 	is "killed before the rename: no hook" "$(cat "$REC")" ""
 	is "killed before the rename: no change" "$(ka verify judy <"$TMP/j2" 2>/dev/null)" VALID
+	: >"$REC"
+	LD_PRELOAD="$TMP/failrename.so" "$KEYADM" revoke "$J2" >/dev/null 2>&1
+	is "a failed rename: keyadm fails" "$?" 1
+	is "a failed rename: no hook" "$(cat "$REC")" ""
+	is "a failed rename: no change" "$(ka verify judy <"$TMP/j2" 2>/dev/null)" VALID
 else
 	skip "no compiler for the shims"
 fi
