@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -139,38 +140,62 @@ static int found(const struct ak_audit *a, void *ctx)
 	return 1;
 }
 
-/* keyadm went away without saying: was the change committed? Under the
- * store's lock, the store holds its first audit entry or not. */
-static int committed_anyway(const struct ka_hook_facts *f)
+/* Whether the store holds the change's first audit entry. Readers need no
+ * lock: the file renamed into place is whole. */
+static int in_store(const struct ka_hook_facts *f)
 {
 	struct ak_error e = {AK_OK, ""};
 	struct ak_store *st = NULL;
+	struct find r = {0, f};
+
+	if (ak_store_open(&st, f->db, geteuid(), &e) == 0 &&
+	    ak_store_each_audit(st, f->from, found, &r, &e) != AK_OK)
+		r.yes = 0;
+	ak_store_close(st);
+	return r.yes;
+}
+
+/* keyadm went away without saying, or said the commit failed: once its
+ * lock is free the store holds the change or never will. */
+static int committed_anyway(const struct ka_hook_facts *f)
+{
 	struct timespec pause = {0, 50 * 1000 * 1000};
 	char lock[sizeof(f->db) + 8];
-	struct find r = {0, f};
-	int fd, i;
+	int fd, i, yes;
 
 	snprintf(lock, sizeof(lock), "%s.lock", f->db);
 	if ((fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0)
 		return 0;
 	for (i = 0; flock(fd, LOCK_EX | LOCK_NB) != 0 && i < 600; i++)
 		nanosleep(&pause, NULL);
-	if (ak_store_open(&st, f->db, geteuid(), &e) == 0 &&
-	    ak_store_each_audit(st, f->from, found, &r, &e) != AK_OK)
-		r.yes = 0;
-	ak_store_close(st);
+	yes = in_store(f);
 	close(fd);
-	return r.yes;
+	return yes;
 }
 
+/* 'c' from keyadm, or its end. A caller who stops keyadm (SIGSTOP) after
+ * the rename does not hold the hooks back: every second without word
+ * the store is looked at. */
 static int wait_go(const struct ka_hook_facts *f)
 {
+	struct pollfd p = {KA_FD_GO, POLLIN, 0};
 	char c = 0;
-	ssize_t n;
+	ssize_t n = -1;
+	int r;
 
-	do
-		n = read(KA_FD_GO, &c, 1);
-	while (n < 0 && errno == EINTR);
+	for (;;) {
+		r = poll(&p, 1, 1000);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			if (in_store(f))
+				return 1;
+			continue;
+		}
+		if (r > 0 && (n = read(KA_FD_GO, &c, 1)) < 0 && errno == EINTR)
+			continue;
+		break;
+	}
 	close(KA_FD_GO);
 	if (n == 1 && c == 'c')
 		return 1;

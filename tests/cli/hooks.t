@@ -231,13 +231,27 @@ cat >"$TMP/norename.c" <<'C'
 #include <unistd.h>
 int rename(const char *a, const char *b) { (void)a; (void)b; _exit(9); }
 C
+cat >"$TMP/stop.c" <<'C'
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int fsync(int fd)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+		raise(SIGSTOP); /* stopped right after the rename, the lock held */
+	return (int)syscall(SYS_fsync, fd);
+}
+C
 cat >"$TMP/failrename.c" <<'C'
 #include <errno.h>
 #include <stdio.h>
 int rename(const char *a, const char *b) { (void)a; (void)b; errno = EIO; return -1; }
 C
 if cc -shared -fPIC -o "$TMP/die.so" "$TMP/die.c" && cc -shared -fPIC -o "$TMP/norename.so" "$TMP/norename.c" &&
-	cc -shared -fPIC -o "$TMP/failrename.so" "$TMP/failrename.c"; then
+	cc -shared -fPIC -o "$TMP/failrename.so" "$TMP/failrename.c" &&
+	cc -shared -fPIC -o "$TMP/stop.so" "$TMP/stop.c"; then
 	J=$(new_key "$TMP/j" judy)
 	: >"$REC"
 	LD_PRELOAD="$TMP/die.so" "$KEYADM" revoke "$J" >/dev/null 2>&1
@@ -246,6 +260,18 @@ if cc -shared -fPIC -o "$TMP/die.so" "$TMP/die.c" && cc -shared -fPIC -o "$TMP/n
 	while ! grep -q "^revoke" "$REC" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	is "killed after the rename: the hooks ran" "$(grep -v '^==' "$REC")" "revoke${T}$J${T}judy"
 	is "killed after the rename: the change is in" "$(ka verify judy <"$TMP/j" 2>/dev/null)" REVOKED
+	J3=$(new_key "$TMP/j3" judy)
+	: >"$REC"
+	LD_PRELOAD="$TMP/stop.so" "$KEYADM" revoke "$J3" >/dev/null 2>&1 &
+	stopped=$!
+	i=0
+	while ! grep -q "^revoke" "$REC" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	is "stopped after the rename: keyadm is stopped" "$(ps -o stat= -p "$stopped" | cut -c1)" T
+	is "stopped after the rename: the hooks ran all the same" "$(grep -v '^==' "$REC")" "revoke${T}$J3${T}judy"
+	kill -CONT "$stopped"
+	wait "$stopped"
+	is "stopped, then continued: exit 0" "$?" 0
+	is "stopped, then continued: the hooks ran once" "$(grep -c '^==' "$REC")" 1
 	J2=$(new_key "$TMP/j2" judy)
 	: >"$REC"
 	LD_PRELOAD="$TMP/norename.so" "$KEYADM" revoke "$J2" >/dev/null 2>&1
