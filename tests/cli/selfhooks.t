@@ -133,4 +133,16 @@ done
 check "the hook ran to its end all the same" test -e "$TMP/hook.done"
 is "the revocation stands" "$(ka verify "$U" <"$TMP/k" 2>/dev/null)" REVOKED
 
+# ---- keyadm(8)'s recipe for the shipped Dovecot hook, taken from the man
+# page, with the install's root in front of its paths (PREFIX /usr here)
+rm -f "$HOOKS"/*
+rmdir "$HOOKS"
+recipe=$(sed -n '/^install -d -m 0755 \/etc\/apikey\/hooks.d$/,/^\.Ed$/p' "$TOP/man/keyadm.8" | sed '/^\.Ed$/d')
+like "the man page has the recipe" "$recipe" 'dovecot-auth-cache-flush'
+(printf '%s\n' "$recipe" | sed "s|/usr/local/|$ROOT/usr/|g; s| /etc/| $ROOT/etc/|g; s|^  /etc/|  $ROOT/etc/|" | sh -e)
+is "the recipe installs the hook, root's, 0755" "$(stat -c '%U %a' "$HOOKS/dovecot-auth-cache-flush" 2>&1)" "root 755"
+K2=$(as "$U" create "$U" 2>"$TMP/err" | cut -d_ -f2)
+check "a self-service change with the Dovecot hook: a key" test -n "$K2"
+unlike "the Dovecot hook without a running Dovecot: no warning" "$(cat "$TMP/err")" warning
+
 done_testing
