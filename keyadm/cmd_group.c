@@ -61,7 +61,8 @@ static int target_open(struct target *t, int dir, int may_miss)
 	return 1;
 }
 
-static size_t targets_open(const struct ka_ctx *c, struct target *t)
+/* before: init's check, when the directory and the store may not be there yet */
+static size_t targets_open(const struct ka_ctx *c, struct target *t, int before)
 {
 	size_t n = 0;
 	char buf[sizeof(t[0].path)];
@@ -69,10 +70,10 @@ static size_t targets_open(const struct ka_ctx *c, struct target *t)
 	snprintf(buf, sizeof(buf), "%s", c->db);
 	snprintf(t[n].path, sizeof(t[n].path), "%s", dirname(buf));
 	t[n].need = S_IRGRP | S_IXGRP;
-	n += (size_t)target_open(&t[n], 1, 0);
+	n += (size_t)target_open(&t[n], 1, before);
 	snprintf(t[n].path, sizeof(t[n].path), "%s", c->db);
 	t[n].need = S_IRGRP;
-	n += (size_t)target_open(&t[n], 0, 0);
+	n += (size_t)target_open(&t[n], 0, before);
 	snprintf(t[n].path, sizeof(t[n].path), "%s.lock", c->db);
 	t[n].need = 0;
 	n += (size_t)target_open(&t[n], 0, 1);
@@ -101,13 +102,25 @@ static void targets_chgrp(struct target *t, size_t n, gid_t gid)
 	}
 }
 
+/* init --group: what is already there is checked before anything is made. */
+void ka_group_precheck(const struct ka_ctx *c)
+{
+	struct target t[TARGETS];
+	size_t i, n;
+
+	memset(t, 0, sizeof(t));
+	n = targets_open(c, t, 1);
+	for (i = 0; i < n; i++)
+		close(t[i].fd);
+}
+
 void ka_group_apply(const struct ka_ctx *c, gid_t gid, const char *name)
 {
 	struct target t[TARGETS];
 	size_t i, n;
 
 	memset(t, 0, sizeof(t));
-	n = targets_open(c, t);
+	n = targets_open(c, t, 0);
 	targets_chgrp(t, n, gid);
 	for (i = 0; i < n; i++) {
 		fprintf(stderr, "keyadm: %s: group %s\n", t[i].path, name);

@@ -41,9 +41,10 @@ int ka_cmd_init(const struct ka_ctx *c)
 	if (!ak_prefix_valid(prefix))
 		ka_usage("invalid prefix (%d to %d of a-z 0-9, starting with a letter)",
 		         AK_PREFIX_MIN, AK_PREFIX_MAX);
-	if (c->o->group != NULL)
+	if (c->o->group != NULL) {
 		gid = ka_group_resolve(c->o->group);
-	else if ((gr = getgrnam("apikey")) != NULL)
+		ka_group_precheck(c);
+	} else if ((gr = getgrnam("apikey")) != NULL)
 		gid = gr->gr_gid;
 	init_dir(c->db, gid);
 	if (ak_store_init(c->db, prefix, gid, c->actor, &e) != 0)

@@ -165,6 +165,7 @@ void ka_flush(FILE *f);
 int ka_cmd_init(const struct ka_ctx *c);
 int ka_cmd_group(const struct ka_ctx *c);
 gid_t ka_group_resolve(const char *name);
+void ka_group_precheck(const struct ka_ctx *c);
 void ka_group_apply(const struct ka_ctx *c, gid_t gid, const char *name);
 int ka_cmd_create(const struct ka_ctx *c);
 int ka_create_batch(const struct ka_ctx *c, const struct ak_key *r);

@@ -45,6 +45,10 @@ check_exit "group without GROUP: 2" 2 q ka group
 check_exit "group with two: 2" 2 q ka group "$G1" "$G2"
 check_exit "init --group of an unknown group: 2" 2 q ka --db "$TMP/other/keys.db" init --group nosuchgroup$$
 check_fails "init --group of an unknown group: nothing made" test -e "$TMP/other"
+mkdir -m 750 "$TMP/pre"
+ln -s "$TMP/target0" "$TMP/pre/keys.events"
+check_exit "init --group beside a symlinked events file: 1" 1 q ka --db "$TMP/pre/keys.db" init --group "$G2"
+check_fails "init --group beside a symlinked events file: no store made" test -e "$TMP/pre/keys.db"
 check_exit "group of a missing store: 1" 1 q ka --db "$TMP/none/keys.db" group "$G2"
 check_fails "group of a missing store: nothing made" test -e "$TMP/none"
 check_exit "not root: refused" 1 q as_user "$O" env APIKEY_DB="$DB" "$KEYADM" group "$G2"
