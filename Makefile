@@ -4,6 +4,8 @@
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+EXAMPLESDIR ?= $(PREFIX)/share/doc/apikey/examples
 DESTDIR    ?=
 MULTIARCH  := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 PAMDIR     ?= /lib/$(MULTIARCH)/security
@@ -27,7 +29,7 @@ LDFLAGS    += $(LDHARDEN)
 # SANITIZE=1 and a normal build rebuilds everything without make clean.
 FLAGS_STAMP := .build-flags
 BUILD_FLAGS  = $(strip CC=$(CC) CFLAGS=$(CFLAGS) TEST_CFLAGS=$(TEST_CFLAGS) LDFLAGS=$(LDFLAGS) \
-               LIBS=$(CORE_LIBS))
+               LIBS=$(CORE_LIBS) SYSCONFDIR=$(SYSCONFDIR))
 # libsodium is linked statically (Debian's libsodium.a is PIC): one shared
 # library less to map per PAM transaction. libgdbm.a is not PIC.
 SODIUM_LIB := -Wl,-Bstatic -lsodium -Wl,-Bdynamic
@@ -48,8 +50,11 @@ $(CORE_LIB): $(CORE_OBJ) $(FLAGS_STAMP)
 	ar rcs $@ $(CORE_OBJ)
 
 KEYADM_SRC := $(wildcard keyadm/*.c)
+# Where keyadm looks for apikey.conf and the hooks (SYSCONFDIR=/etc).
+KEYADM_DEFS := -DKA_SYSCONF='"$(SYSCONFDIR)/apikey/apikey.conf"' \
+               -DKA_HOOKS_DIR='"$(SYSCONFDIR)/apikey/hooks.d"'
 keyadm/keyadm: $(KEYADM_SRC) $(wildcard keyadm/*.h) $(CORE_LIB)
-	$(CC) $(CFLAGS) -fPIE -o $@ $(KEYADM_SRC) $(CORE_LIB) $(LDFLAGS) -pie $(CORE_LIBS) -lz
+	$(CC) $(CFLAGS) $(KEYADM_DEFS) -fPIE -o $@ $(KEYADM_SRC) $(CORE_LIB) $(LDFLAGS) -pie $(CORE_LIBS) -lz
 
 -include pam_apikey/module.mk
 -include sasl_apikey/module.mk
@@ -91,6 +96,9 @@ install: all
 	install -m 0755 keyadm/keyadm $(DESTDIR)$(SBINDIR)/keyadm
 	install -m 0644 man/keyadm.8 $(DESTDIR)$(MANDIR)/man8/keyadm.8
 	install -m 0644 man/apikey.conf.5 $(DESTDIR)$(MANDIR)/man5/apikey.conf.5
+	install -d $(DESTDIR)$(EXAMPLESDIR)/hooks.d
+	install -m 0755 conf/hooks.d/dovecot-auth-cache-flush $(DESTDIR)$(EXAMPLESDIR)/hooks.d/
+	install -m 0644 conf/hooks.d/README $(DESTDIR)$(EXAMPLESDIR)/hooks.d/
 	@if [ "$(SELF_SERVICE)" = 1 ]; then chown root:root $(DESTDIR)$(SBINDIR)/keyadm && \
 	  chmod 4755 $(DESTDIR)$(SBINDIR)/keyadm && \
 	  echo "keyadm installed setuid root: users manage their own keys when apikey.conf says self_service yes"; fi
@@ -99,7 +107,8 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/keyadm $(DESTDIR)$(MANDIR)/man8/keyadm.8 \
-	  $(DESTDIR)$(MANDIR)/man5/apikey.conf.5
+	  $(DESTDIR)$(MANDIR)/man5/apikey.conf.5 \
+	  $(DESTDIR)$(EXAMPLESDIR)/hooks.d/dovecot-auth-cache-flush $(DESTDIR)$(EXAMPLESDIR)/hooks.d/README
 
 lint:
 	mandoc -Tlint -Wwarning man/*.[58]

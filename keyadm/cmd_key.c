@@ -34,14 +34,17 @@ int ka_cmd_init(const struct ka_ctx *c)
 {
 	struct ak_error e = {AK_OK, ""};
 	const char *prefix = c->o->prefix ? c->o->prefix : AK_DEFAULT_PREFIX;
-	const struct group *gr;
+	const struct group *gr = NULL;
 	struct ak_store *st;
 	gid_t gid = (gid_t)-1;
 
 	if (!ak_prefix_valid(prefix))
 		ka_usage("invalid prefix (%d to %d of a-z 0-9, starting with a letter)",
 		         AK_PREFIX_MIN, AK_PREFIX_MAX);
-	if ((gr = getgrnam("apikey")) != NULL)
+	if (c->o->group != NULL) {
+		gid = ka_group_resolve(c->o->group);
+		ka_group_precheck(c);
+	} else if ((gr = getgrnam("apikey")) != NULL)
 		gid = gr->gr_gid;
 	init_dir(c->db, gid);
 	if (ak_store_init(c->db, prefix, gid, c->actor, &e) != 0)
@@ -54,17 +57,19 @@ int ka_cmd_init(const struct ka_ctx *c)
 	ka_hooks_committed();
 	fprintf(stderr, "keyadm: created the key store %s (prefix %s, mode 0640)\n", c->db, prefix);
 	ka_events_create(c, gid);
-	if (gr == NULL)
+	if (c->o->group != NULL)
+		ka_group_apply(c, gid, c->o->group); /* an existing directory too */
+	else if (gr == NULL)
 		fprintf(stderr,
 		        "keyadm: there is no group apikey: the store stays in your group; "
-		        "to let services read it: groupadd --system apikey && "
-		        "chgrp apikey %s %s.lock%s%s\n",
-		        c->db, c->db, c->events_off ? "" : " ", c->events);
+		        "to let services read it: keyadm group GROUP (or groupadd --system apikey "
+		        "and keyadm group apikey)\n");
 	return KA_EXIT_OK;
 }
 
-/* The only place a key is ever printed: one write(2) of a buffer that is
- * wiped right after, never through stdio's buffers. */
+/* create and rotate print their key here: one write(2) of a buffer that
+ * is wiped right after, never through stdio's buffers. (create --batch
+ * prints its keys in cmd_batch.c, through stdout, then wipes them.) */
 static int print_key(const struct ka_ctx *c, const char *key, const struct ak_key *k)
 {
 	char line[AK_KEY_MAX + 256], t[32] = "null";
@@ -158,6 +163,7 @@ int ka_cmd_create(const struct ka_ctx *c)
 		sodium_memzero(key, sizeof(key));
 		ka_txn_fail(t, &e);
 	}
+	ka_secret_hold(key, sizeof(key)); /* wiped by any exit, and in the hooks' supervisor */
 	ka_copy_restrictions(&k, &r);
 	if (ak_txn_put_key(t, &k, &e) != 0 ||
 	    ak_txn_audit(t, "create", k.id, user, NULL, &e) != 0) {

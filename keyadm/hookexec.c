@@ -86,30 +86,50 @@ static int by_name(const void *a, const void *b)
 	return strcmp((const char *)a, (const char *)b);
 }
 
-/* The hooks to run, sorted; a file that is not safe to run is logged. */
+/* Whether a directory entry is a hook to run. A name that is not a hook's
+ * (hook.dpkg-old) is noted in syslog only; a hook not safe to run is also
+ * a warning. */
+static int hook_usable(int dfd, const char *dir, const char *name)
+{
+	struct stat sb;
+
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return 0;
+	if (!name_ok(name)) {
+		syslog(LOG_NOTICE, "hooks_dir %s: not run, not a hook's name: %.80s", dir, name);
+		return 0;
+	}
+	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || S_ISDIR(sb.st_mode))
+		return 0;
+	if (!S_ISREG(sb.st_mode)) {
+		ka_hook_warn("hook %s/%s skipped: not a regular file (a symbolic link? copy the "
+		             "hook instead)",
+		             dir, name);
+		return 0;
+	}
+	if (!(sb.st_mode & S_IXUSR))
+		return 0; /* like run-parts: chmod -x turns a hook off */
+	if (!owner_ok(&sb) || (sb.st_mode & (S_IWGRP | S_IWOTH))) {
+		ka_hook_warn("hook %s/%s skipped: it must be owned by root and not writable by "
+		             "group or others",
+		             dir, name);
+		return 0;
+	}
+	return 1;
+}
+
+/* The hooks to run, sorted. */
 static size_t hooks_list(const char *dir, char (*names)[HOOK_NAME_MAX + 1])
 {
 	struct dirent *d;
-	struct stat sb;
 	size_t n = 0;
 	DIR *dp = opendir(dir);
 
 	if (dp == NULL)
 		return 0;
-	while ((d = readdir(dp)) != NULL && n < HOOKS_MAX) {
-		if (!name_ok(d->d_name) ||
-		    fstatat(dirfd(dp), d->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
-			continue;
-		if (!S_ISREG(sb.st_mode) || !(sb.st_mode & S_IXUSR))
-			continue; /* like run-parts: chmod -x turns a hook off */
-		if (!owner_ok(&sb) || (sb.st_mode & (S_IWGRP | S_IWOTH))) {
-			ka_hook_warn("hook %s/%s skipped: it must be owned by root and "
-			             "not writable by group or others",
-			             dir, d->d_name);
-			continue;
-		}
-		memcpy(names[n++], d->d_name, strlen(d->d_name) + 1); /* name_ok: it fits */
-	}
+	while ((d = readdir(dp)) != NULL && n < HOOKS_MAX)
+		if (hook_usable(dirfd(dp), dir, d->d_name))
+			memcpy(names[n++], d->d_name, strlen(d->d_name) + 1); /* name_ok: fits */
 	closedir(dp);
 	qsort(names, n, sizeof(names[0]), by_name);
 	return n;
@@ -203,11 +223,12 @@ static int hook_wait(pid_t pid, int fd, struct out *o, int *status)
 	while (waitpid(pid, status, WNOHANG) == 0) {
 		if (mono_ms() >= end)
 			return -1;
-		if (p.fd < 0 || poll(&p, 1, 50) <= 0) {
-			if (p.fd < 0)
-				poll(NULL, 0, 50);
+		if (p.fd < 0) {
+			poll(NULL, 0, 2); /* output closed: the exit is near */
 			continue;
 		}
+		if (poll(&p, 1, 50) <= 0)
+			continue;
 		n = read(fd, b, sizeof(b));
 		if (n > 0)
 			out_add(o, b, (size_t)n);

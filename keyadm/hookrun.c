@@ -6,12 +6,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,7 +24,7 @@
 
 static int moved(int fd, int min)
 {
-	int n = fcntl(fd, F_DUPFD, min);
+	int n = fcntl(fd, F_DUPFD_CLOEXEC, min);
 
 	if (n < 0)
 		_exit(1); /* fail safe: no hooks rather than a caller's descriptor */
@@ -31,9 +34,9 @@ static int moved(int fd, int min)
 /* Only the three descriptors of the facts stay; 0, 1, 2 are /dev/null. */
 static void fds_reset(int go, int status, int lines)
 {
-	int g = moved(go, 100), s = moved(status, 100), l = moved(lines, 100), fd;
+	int g = moved(go, 10), s = moved(status, 10), l = moved(lines, 10), fd;
 
-	close_range(0, 99, 0);
+	close_range(0, 9, 0);
 	for (fd = 0; fd < 3; fd++)
 		if (open("/dev/null", O_RDWR) != fd)
 			_exit(1);
@@ -57,6 +60,40 @@ static void signals_reset(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* init's limit; without CAP_SYS_RESOURCE (a container) a hard limit the
+ * caller lowered stays, and the soft limit is init's as far as it allows. */
+static void limit_set(enum __rlimit_resource r, struct rlimit *l)
+{
+	struct rlimit now;
+
+	if (setrlimit(r, l) == 0 || getrlimit(r, &now) != 0)
+		return;
+	l->rlim_max = now.rlim_max;
+	if (l->rlim_cur > now.rlim_max)
+		l->rlim_cur = now.rlim_max;
+	(void)setrlimit(r, l);
+}
+
+/* A caller could starve the hooks into their time bound (nice 19,
+ * SCHED_IDLE, one CPU, idle I/O) or offer them to the OOM killer first. */
+static void sched_reset(void)
+{
+	struct sched_param sp = {0};
+	cpu_set_t cpus;
+	int fd;
+
+	(void)setpriority(PRIO_PROCESS, 0, 0);
+	(void)sched_setscheduler(0, SCHED_OTHER, &sp);
+	if (sched_getaffinity(1, sizeof(cpus), &cpus) == 0)
+		(void)sched_setaffinity(0, sizeof(cpus), &cpus);
+	(void)syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 0 /* the default */);
+	if ((fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC)) >= 0) {
+		if (write(fd, "0", 1) != 1)
+			(void)0; /* best effort: lowering it needs CAP_SYS_RESOURCE */
+		close(fd);
+	}
+}
+
 /* MUST: root in every id, and the limits and priority of init, not the
  * caller's (a caller could set RLIMIT_CPU or RLIMIT_NOFILE for the hooks). */
 static void become_root(void)
@@ -70,14 +107,15 @@ static void become_root(void)
 		_exit(1); /* fail safe */
 	for (r = 0; r < RLIM_NLIMITS; r++)
 		if (prlimit(1, (enum __rlimit_resource)r, NULL, &l) == 0)
-			(void)setrlimit((enum __rlimit_resource)r, &l);
-	(void)setpriority(PRIO_PROCESS, 0, 0);
+			limit_set((enum __rlimit_resource)r, &l);
+	sched_reset();
 }
 
+/* become_root first: a caller's RLIMIT_NOFILE must not stop fds_reset. */
 static void detach(int go, int status, int lines)
 {
-	fds_reset(go, status, lines);
 	become_root();
+	fds_reset(go, status, lines);
 	signals_reset();
 	signal(SIGPIPE, SIG_IGN); /* keyadm may be gone */
 	if (setsid() < 0 || chdir("/") != 0)
@@ -102,41 +140,65 @@ static int found(const struct ak_audit *a, void *ctx)
 	return 1;
 }
 
-/* keyadm went away without saying: was the change committed? Under the
- * store's lock, the store holds its first audit entry or not. */
-static int committed_anyway(const struct ka_hook_facts *f)
+/* Whether the store holds the change's first audit entry. Readers need no
+ * lock: the file renamed into place is whole. */
+static int in_store(const struct ka_hook_facts *f)
 {
 	struct ak_error e = {AK_OK, ""};
 	struct ak_store *st = NULL;
+	struct find r = {0, f};
+
+	if (ak_store_open(&st, f->db, geteuid(), &e) == 0 &&
+	    ak_store_each_audit(st, f->from, found, &r, &e) != AK_OK)
+		r.yes = 0;
+	ak_store_close(st);
+	return r.yes;
+}
+
+/* keyadm went away without saying, or said the commit failed: once its
+ * lock is free the store holds the change or never will. */
+static int committed_anyway(const struct ka_hook_facts *f)
+{
 	struct timespec pause = {0, 50 * 1000 * 1000};
 	char lock[sizeof(f->db) + 8];
-	struct find r = {0, f};
-	int fd, i;
+	int fd, i, yes;
 
 	snprintf(lock, sizeof(lock), "%s.lock", f->db);
 	if ((fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0)
 		return 0;
 	for (i = 0; flock(fd, LOCK_EX | LOCK_NB) != 0 && i < 600; i++)
 		nanosleep(&pause, NULL);
-	if (ak_store_open(&st, f->db, geteuid(), &e) == 0 &&
-	    ak_store_each_audit(st, f->from, found, &r, &e) != AK_OK)
-		r.yes = 0;
-	ak_store_close(st);
+	yes = in_store(f);
 	close(fd);
-	return r.yes;
+	return yes;
 }
 
+/* 'c' from keyadm, or its end. A caller who stops keyadm (SIGSTOP) after
+ * the rename does not hold the hooks back: every second without word
+ * the store is looked at. */
 static int wait_go(const struct ka_hook_facts *f)
 {
+	struct pollfd p = {KA_FD_GO, POLLIN, 0};
 	char c = 0;
-	ssize_t n;
+	ssize_t n = -1;
+	int r;
 
-	do
-		n = read(KA_FD_GO, &c, 1);
-	while (n < 0 && errno == EINTR);
+	for (;;) {
+		r = poll(&p, 1, 1000);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			if (in_store(f))
+				return 1;
+			continue;
+		}
+		if (r > 0 && (n = read(KA_FD_GO, &c, 1)) < 0 && errno == EINTR)
+			continue;
+		break;
+	}
 	close(KA_FD_GO);
-	if (n == 1)
-		return c == 'c';
+	if (n == 1 && c == 'c')
+		return 1;
 	return committed_anyway(f);
 }
 

@@ -9,18 +9,12 @@
  * change itself: a self-service caller cannot skip the hooks either. */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "keyadm.h"
@@ -129,7 +123,7 @@ void ka_hooks_wait(void)
 {
 	char msg[512];
 	ssize_t n;
-	int st;
+	int st = 0;
 
 	if (sup < 0)
 		return;
@@ -146,8 +140,10 @@ void ka_hooks_wait(void)
 	}
 	close(status_fd);
 	status_fd = -1;
-	while (waitpid(sup, &st, 0) < 0 && errno == EINTR)
+	while ((n = waitpid(sup, &st, 0)) < 0 && errno == EINTR)
 		;
+	if (n > 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
+		ka_warn("warning: the change hooks could not be run");
 	sup = -1;
 }
 
@@ -174,8 +170,10 @@ void ka_hooks_start(const char *db, uint64_t from, uint64_t generation)
 	}
 	fflush(stdout);
 	fflush(stderr);
+	signal(SIGCHLD, SIG_DFL); /* a caller's SIG_IGN would reap it unseen */
 	sup = fork();
 	if (sup == 0) {
+		ka_secret_wipe(); /* a new key is not the supervisor's to keep */
 		ka_hooks_supervise(&hf, go[0], status[1]);
 		_exit(0);
 	}
@@ -191,16 +189,20 @@ void ka_hooks_start(const char *db, uint64_t from, uint64_t generation)
 	status_fd = status[0];
 }
 
-/* Tells the supervisor: 'c' committed, 'a' not. */
+/* Tells the supervisor: 'c', committed. */
 static void tell(char what)
 {
 	ssize_t n;
 
+	void (*was)(int);
+
 	if (go_fd < 0)
 		return;
+	was = signal(SIGPIPE, SIG_IGN); /* a supervisor that died is no reason to */
 	do
 		n = write(go_fd, &what, 1);
 	while (n < 0 && errno == EINTR);
+	signal(SIGPIPE, was);
 	close(go_fd);
 	go_fd = -1;
 }
@@ -212,9 +214,9 @@ void ka_hooks_committed(void)
 	ka_hooks_reset();
 }
 
-/* The change did not happen (the rename failed): no hooks. */
+/* The commit failed, before the rename or (syncing the directory) after
+ * it: the supervisor looks in the store for the change. */
 void ka_hooks_cancel(void)
 {
-	tell('a');
 	ka_hooks_wait();
 }

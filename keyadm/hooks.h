@@ -21,7 +21,7 @@ struct ka_hook_facts {
 };
 
 /* The supervisor's descriptors. */
-#define KA_FD_GO 3     /* from keyadm: 'c' once committed */
+#define KA_FD_GO 3     /* from keyadm: 'c' once committed, else EOF */
 #define KA_FD_STATUS 4 /* to keyadm: warnings for its stderr */
 #define KA_FD_LINES 5  /* the facts */
 

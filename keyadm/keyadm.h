@@ -38,7 +38,7 @@ struct ka_opts {
 	const char *db, *prefix, *name, *expires, *service, *from, *reason;
 	const char *user, *key, *grace, *state,
 	        *since; /* --key: a file (revoke) or an id (audit) */
-	const char *config, *unused, *expiring, *stale;
+	const char *config, *unused, *expiring, *stale, *group;
 	int json, help, version, no_expiry, any_service, any_source, verify, batch;
 	int record, revoke, follow_symlinks;
 	unsigned given; /* KA_O_* bits of the options present */
@@ -176,6 +176,10 @@ void ka_flush(FILE *f);
 
 /* commands */
 int ka_cmd_init(const struct ka_ctx *c);
+int ka_cmd_group(const struct ka_ctx *c);
+gid_t ka_group_resolve(const char *name);
+void ka_group_precheck(const struct ka_ctx *c);
+void ka_group_apply(const struct ka_ctx *c, gid_t gid, const char *name);
 int ka_cmd_create(const struct ka_ctx *c);
 int ka_create_batch(const struct ka_ctx *c, const struct ak_key *r);
 void ka_parse_restrictions(const struct ka_ctx *c, struct ak_key *r);

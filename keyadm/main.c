@@ -36,7 +36,8 @@ enum {
 	KA_O_STALE = 1u << 23,
 	KA_O_RECORD = 1u << 24,
 	KA_O_REVOKE = 1u << 25,
-	KA_O_FOLLOW = 1u << 26
+	KA_O_FOLLOW = 1u << 26,
+	KA_O_GROUP = 1u << 27
 };
 #define KA_O_GLOBAL (KA_O_DB | KA_O_CONFIG | KA_O_JSON | KA_O_HELP | KA_O_VERSION)
 
@@ -78,6 +79,7 @@ static const struct ka_optdef optdefs[] = {
         {"record", KA_O_RECORD, FLAG(record)},
         {"revoke", KA_O_REVOKE, FLAG(revoke)},
         {"follow-symlinks", KA_O_FOLLOW, FLAG(follow_symlinks)},
+        {"group", KA_O_GROUP, STR(group)},
 };
 
 struct ka_cmddef {
@@ -89,7 +91,8 @@ struct ka_cmddef {
 };
 
 static const struct ka_cmddef cmddefs[] = {
-        {"init", ka_cmd_init, KA_O_PREFIX, 0, 0, "init [--prefix P]"},
+        {"init", ka_cmd_init, KA_O_PREFIX | KA_O_GROUP, 0, 0, "init [--prefix P] [--group GROUP]"},
+        {"group", ka_cmd_group, 0, 1, 1, "group GROUP"},
         {"create", ka_cmd_create, KA_O_NAME | KA_O_EXPIRES | KA_O_SERVICE | KA_O_FROM | KA_O_BATCH,
          0, 1,
          "create USER|--batch [--name TEXT] [--expires WHEN] [--service LIST] [--from CIDRS]"},

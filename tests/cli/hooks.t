@@ -141,6 +141,8 @@ like "a group-writable hook: skipped and warned" "$(cat "$TMP/err")" "hook $HD/2
 like "a world-writable hook: skipped and warned" "$(cat "$TMP/err")" "hook $HD/20-ow skipped"
 like "a hook not root's: skipped and warned" "$(cat "$TMP/err")" "hook $HD/20-nobody skipped"
 is "a symbolic link is not a hook: the recorder ran once" "$(grep -c '^==' "$REC")" 1
+like "a symbolic link: skipped and warned" "$(cat "$TMP/err")" "hook $HD/20-link skipped: not a regular file"
+unlike "a misnamed hook: no warning on stderr" "$(cat "$TMP/err")" "20-bad.sh|20-old~"
 is "unsafe hooks: the change stands" "$(ka verify erin <"$TMP/e" 2>/dev/null)" REVOKED
 rm -f "$HD"/20-*
 
@@ -193,6 +195,12 @@ if logns_works && start_syslog; then
 	in_logns "$KEYADM" create henry >/dev/null 2>&1
 	like "hook stdout to syslog" "$(since)" "keyadm\[[0-9]+\]: hook 40-say: flushed henry"
 	like "hook stderr to syslog" "$(since)" "keyadm\[[0-9]+\]: hook 40-say: oops"
+	hook 40-say.dpkg-old 'touch '"$TMP/ran.old"
+	mark
+	in_logns "$KEYADM" create henry >/dev/null 2>&1
+	like "a misnamed hook: noted in syslog" "$(since)" "hooks_dir $HD: not run, not a hook's name: 40-say.dpkg-old"
+	check_fails "a misnamed hook: not run" test -e "$TMP/ran.old"
+	rm "$HD/40-say.dpkg-old"
 	hook 40-say 'exit 7'
 	mark
 	in_logns "$KEYADM" create henry >/dev/null 2>&1
@@ -200,6 +208,84 @@ if logns_works && start_syslog; then
 	rm "$HD/40-say"
 else
 	skip "no private mount namespace or syslog listener here"
+fi
+
+# ---- keyadm killed after the rename, before it tells the supervisor:
+# the hooks run all the same (the change is in the store); killed before
+# the rename: no hook (it is not). A preloaded shim ends keyadm at once
+# when it syncs the directory (right after the rename) or in rename.
+cat >"$TMP/die.c" <<'C'
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int fsync(int fd)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+		_exit(9); /* the directory is synced after the rename */
+	return (int)syscall(SYS_fsync, fd);
+}
+C
+cat >"$TMP/norename.c" <<'C'
+#include <stdio.h>
+#include <unistd.h>
+int rename(const char *a, const char *b) { (void)a; (void)b; _exit(9); }
+C
+cat >"$TMP/stop.c" <<'C'
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int fsync(int fd)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+		raise(SIGSTOP); /* stopped right after the rename, the lock held */
+	return (int)syscall(SYS_fsync, fd);
+}
+C
+cat >"$TMP/failrename.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+int rename(const char *a, const char *b) { (void)a; (void)b; errno = EIO; return -1; }
+C
+if cc -shared -fPIC -o "$TMP/die.so" "$TMP/die.c" && cc -shared -fPIC -o "$TMP/norename.so" "$TMP/norename.c" &&
+	cc -shared -fPIC -o "$TMP/failrename.so" "$TMP/failrename.c" &&
+	cc -shared -fPIC -o "$TMP/stop.so" "$TMP/stop.c"; then
+	J=$(new_key "$TMP/j" judy)
+	: >"$REC"
+	LD_PRELOAD="$TMP/die.so" "$KEYADM" revoke "$J" >/dev/null 2>&1
+	is "killed after the rename: keyadm died" "$?" 9
+	i=0
+	while ! grep -q "^revoke" "$REC" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	is "killed after the rename: the hooks ran" "$(grep -v '^==' "$REC")" "revoke${T}$J${T}judy"
+	is "killed after the rename: the change is in" "$(ka verify judy <"$TMP/j" 2>/dev/null)" REVOKED
+	J3=$(new_key "$TMP/j3" judy)
+	: >"$REC"
+	LD_PRELOAD="$TMP/stop.so" "$KEYADM" revoke "$J3" >/dev/null 2>&1 &
+	stopped=$!
+	i=0
+	while ! grep -q "^revoke" "$REC" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	is "stopped after the rename: keyadm is stopped" "$(ps -o stat= -p "$stopped" | cut -c1)" T
+	is "stopped after the rename: the hooks ran all the same" "$(grep -v '^==' "$REC")" "revoke${T}$J3${T}judy"
+	kill -CONT "$stopped"
+	wait "$stopped"
+	is "stopped, then continued: exit 0" "$?" 0
+	is "stopped, then continued: the hooks ran once" "$(grep -c '^==' "$REC")" 1
+	J2=$(new_key "$TMP/j2" judy)
+	: >"$REC"
+	LD_PRELOAD="$TMP/norename.so" "$KEYADM" revoke "$J2" >/dev/null 2>&1
+	is "killed before the rename: keyadm died" "$?" 9
+	sleep 1
+	is "killed before the rename: no hook" "$(cat "$REC")" ""
+	is "killed before the rename: no change" "$(ka verify judy <"$TMP/j2" 2>/dev/null)" VALID
+	: >"$REC"
+	LD_PRELOAD="$TMP/failrename.so" "$KEYADM" revoke "$J2" >/dev/null 2>&1
+	is "a failed rename: keyadm fails" "$?" 1
+	is "a failed rename: no hook" "$(cat "$REC")" ""
+	is "a failed rename: no change" "$(ka verify judy <"$TMP/j2" 2>/dev/null)" VALID
+else
+	skip "no compiler for the shims"
 fi
 
 # ---- the shipped Dovecot hook: harmless without a running Dovecot

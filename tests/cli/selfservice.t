@@ -1,63 +1,32 @@
 #!/bin/sh
-# Self-service: a setuid copy of keyadm run by two real unprivileged users.
+# Self-service: keyadm installed with `make install SELF_SERVICE=1`, its
+# store made by its own `keyadm init` (the directory 0750, the store 0640,
+# root's: the users cannot enter it), run by two real unprivileged users.
 # Each manages only their own keys; the other's are "not found"; paths
-# from the caller are refused. The copy is built here with its policy path
-# compiled in (under $TMP, root-owned): nothing is written to /etc.
+# from the caller are refused. Nothing is written to /etc (setuid.sh).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/cli/cli.sh"
 . "$TOP/tests/pam/pamlib.sh"
+. "$TOP/tests/cli/setuid.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-	skip "needs root (useradd, a setuid copy)"
-	done_testing
-	exit 0
-fi
-for c in cc useradd userdel setpriv; do
-	if ! command -v "$c" >/dev/null 2>&1; then
-		skip "needs $c"
-		done_testing
-		exit 0
-	fi
-done
-if [ ! -f "$TOP/common/libakcore.a" ]; then
-	skip "the core is not built"
-	done_testing
-	exit 0
-fi
-
-mkdir -p "$TMP/etc" "$TMP/bin"
-CONF="$TMP/etc/apikey.conf"
-SU="$TMP/bin/keyadm"
-# shellcheck disable=SC2086 # SAN_CFLAGS: the sanitizers of a SANITIZE=1 core
-(cd "$TOP" && cc -std=c11 -D_GNU_SOURCE -O2 $SAN_CFLAGS -Icommon -DKA_SYSCONF="\"$CONF\"" -o "$SU" \
-	keyadm/*.c common/libakcore.a -Wl,-Bstatic -lsodium -Wl,-Bdynamic -lgdbm -lz) || {
-	not_ok "build the setuid copy"
-	done_testing
-	exit 1
-}
-chown root:root "$SU"
-chmod 4755 "$SU"
+install_setuid
 
 U1=aksa$$
 U2=aksb$$
 at_exit "userdel $U1 >/dev/null 2>&1; userdel $U2 >/dev/null 2>&1"
 useradd -M -N -s /usr/sbin/nologin -d /nonexistent "$U1"
 useradd -M -N -s /usr/sbin/nologin -d /nonexistent "$U2"
-# LeakSanitizer stops the process with ptrace, which the kernel refuses for
-# a setuid program run by a user: under SANITIZE=1 those runs keep ASan and
-# UBSan but not the leak check (root's runs of the same code keep it).
-SU_ASAN="ASAN_OPTIONS=${ASAN_OPTIONS:-}"
-[ "$SANITIZED" = 1 ] && SU_ASAN="$SU_ASAN:detect_leaks=0"
-# as USER ARGS...: the setuid copy run by USER, with a clean environment
-as() {
-	_u=$1
-	shift
-	env -u APIKEY_DB -u APIKEY_CONFIG "$SU_ASAN" setpriv --reuid "$_u" --regid "$(id -g "$_u")" --clear-groups -- "$SU" "$@"
-}
-policy() { printf '%s\n' "$@" >"$CONF"; chown root:root "$CONF"; chmod 644 "$CONF"; }
 
-new_store
+# ---- the layout keyadm init makes, and only that
+DB="$ROOT/var/lib/apikey/keys.db"
+export APIKEY_DB="$DB"
+EV="$ROOT/var/lib/apikey/keys.events"
 policy "self_service yes" "store $DB" "max_keys_per_user 3"
+"$SU" init 2>/dev/null
+is "init: the directory" "$(stat -c '%U %a' "${DB%/*}")" "root 750"
+is "init: the store" "$(stat -c '%U %a' "$DB")" "root 640"
+is "init: the events file" "$(stat -c '%U %a' "$EV")" "root 660"
+check_fails "a user cannot enter the store's directory" setpriv --reuid "$U1" --regid "$(id -g "$U1")" --clear-groups -- test -e "$DB"
 k2=$(new_key "$TMP/u2.key" "$U2")
 chmod 644 "$TMP/u2.key"
 
@@ -124,15 +93,15 @@ else
 fi
 
 # ---- last use is readable through the setuid copy
-printf '%s\tVALID\t%s\t%s\tsshd\t192.0.2.4\n' "$(($(date +%s) * 1000))" "$k2" "$U2" >>"$TMP/keys.events"
+printf '%s\tVALID\t%s\t%s\tsshd\t192.0.2.4\n' "$(($(date +%s) * 1000))" "$k2" "$U2" >>"$EV"
 is "last use in self-service" "$(as "$U2" show "$k2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lastUsedService"])')" sshd
 # rotated and compressed, root's 0600: read with the privilege, not the caller's
-gzip -c "$TMP/keys.events" >"$TMP/keys.events.2.gz" && chmod 0600 "$TMP/keys.events.2.gz" && : >"$TMP/keys.events"
+gzip -c "$EV" >"$EV.2.gz" && chmod 0600 "$EV.2.gz" && : >"$EV"
 is "last use in self-service from a rotated .gz" "$(as "$U2" show "$k2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lastUsedService"])')" sshd
-printf '%s\tVALID\t%s\t%s\timap\t192.0.2.4\n' "$(($(date +%s) * 1000))" "$k2" "$U2" >"$TMP/keys.events.1"
-chown "$U2" "$TMP/keys.events.1"
+printf '%s\tVALID\t%s\t%s\timap\t192.0.2.4\n' "$(($(date +%s) * 1000))" "$k2" "$U2" >"$EV.1"
+chown "$U2" "$EV.1"
 is "the twin: a rotated copy of the caller's own is not read" "$(as "$U2" show "$k2" --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["lastUsedService"])')" sshd
-rm -f "$TMP/keys.events.1" "$TMP/keys.events.2.gz"
+rm -f "$EV.1" "$EV.2.gz"
 
 # ---- the policy applies to users
 as "$U2" create "$U2" >/dev/null 2>&1
@@ -149,7 +118,7 @@ err=$(env "$SU_ASAN" APIKEY_DB="$TMP/x.db" setpriv --reuid "$U1" --regid "$(id -
 check_exit "setuid refuses APIKEY_DB" 2 q env "$SU_ASAN" APIKEY_DB="$TMP/x.db" setpriv --reuid "$U1" --regid "$(id -g "$U1")" --clear-groups -- "$SU" list
 like "APIKEY_DB: clear message" "$err" "APIKEY_DB and APIKEY_CONFIG are refused"
 check_exit "setuid refuses APIKEY_CONFIG" 2 q env -u APIKEY_DB "$SU_ASAN" APIKEY_CONFIG="$TMP/x.conf" setpriv --reuid "$U1" --regid "$(id -g "$U1")" --clear-groups -- "$SU" list
-for cmd in "init" "purge $k1b" "audit" "check" "failures" "scan $TMP/etc" "set $k1 --name x"; do
+for cmd in "init" "purge $k1b" "audit" "check" "failures" "scan $TMP/etc" "set $k1 --name x" "group nogroup" "init --group nogroup"; do
 	# shellcheck disable=SC2086
 	check_exit "self-service refuses $cmd" 2 q as "$U1" $cmd
 done
