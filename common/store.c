@@ -45,6 +45,102 @@ int ak_fd_trusted(int fd, const char *path, uid_t trusted_uid, struct ak_error *
 	return 0;
 }
 
+/* One directory on the way to the store, as sshd's StrictModes judges
+ * it: owned by root or trusted_uid, and writable by nobody else, except
+ * a sticky ancestor (like /tmp): its entries, the next of which is
+ * owned by root as this rule demands, can be renamed only by their
+ * owner. The store's own directory MUST NOT be writable at all: whoever
+ * can write it can rename an older copy over the store. */
+static int dir_trusted(int fd, const char *dir, uid_t trusted_uid, int last, struct ak_error *e)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) != 0) {
+		ak_err_set(e, AK_E_IO, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (sb.st_uid != 0 && sb.st_uid != trusted_uid) {
+		ak_err_set(e, AK_E_UNTRUSTED, "directory %s: owned by uid %u, not root", dir,
+		           (unsigned)sb.st_uid);
+		return -1;
+	}
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) && (last || !(sb.st_mode & S_ISVTX))) {
+		ak_err_set(e, AK_E_UNTRUSTED,
+		           "directory %s: writable by group or others (mode %04o): the store "
+		           "could be replaced",
+		           dir, (unsigned)(sb.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/* Walks the canonical directory of path from / down with O_NOFOLLOW,
+ * checking each step, and returns a descriptor of the store's directory:
+ * what was checked is what the store is opened in. */
+static int dir_walk(char *canon, uid_t trusted_uid, struct ak_error *e)
+{
+	char *p = canon, *slash;
+	int fd, next;
+
+	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    dir_trusted(fd, "/", trusted_uid, canon[1] == '\0', e) != 0)
+		goto fail;
+	while (*++p != '\0') {
+		if ((slash = strchr(p, '/')) != NULL)
+			*slash = '\0';
+		next = openat(fd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+		if (fd < 0 || dir_trusted(fd, canon, trusted_uid, slash == NULL, e) != 0)
+			goto fail;
+		if (slash == NULL)
+			break;
+		*slash = '/';
+		p = slash;
+	}
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	else if (e == NULL || e->code == AK_OK)
+		ak_err_set(e, AK_E_IO, "%s: %s", canon, strerror(errno));
+	return -1;
+}
+
+/* MUST be how a store is opened (readers and writers): the directories
+ * checked, then the file opened in the directory checked, without
+ * following a symlink and without waiting on a FIFO put in its place. */
+int ak_store_open_fd(const char *path, uid_t trusted_uid, struct ak_error *e)
+{
+	char buf[4096], *canon = NULL;
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	int dfd, fd = -1;
+
+	if (snprintf(buf, sizeof(buf), "%.*s", slash ? (int)(slash - path) : 1,
+	             slash ? (slash == path ? "/" : path) : ".") >= (int)sizeof(buf) ||
+	    *base == '\0') {
+		ak_err_set(e, AK_E_INVAL, "%s: not a store path", path);
+		return -1;
+	}
+	if ((canon = realpath(buf, NULL)) == NULL) {
+		ak_err_set(e, AK_E_IO, "%s: %s", buf, strerror(errno));
+		return -1;
+	}
+	if ((dfd = dir_walk(canon, trusted_uid, e)) >= 0) {
+		fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			ak_err_set(e, errno == ELOOP ? AK_E_UNTRUSTED : AK_E_IO, "%s: %s", path,
+			           errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		close(dfd);
+	}
+	free(canon);
+	if (fd >= 0 && ak_fd_trusted(fd, path, trusted_uid, e) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 int ak_db_get(const struct ak_store *st, const char *key, uint8_t **val, size_t *len,
               struct ak_error *e)
 {
@@ -143,18 +239,8 @@ int ak_store_open(struct ak_store **out, const char *path, uid_t trusted_uid, st
 		return -1;
 	}
 	*out = NULL;
-	/* O_NONBLOCK: a FIFO put in the store's place is refused below, not
-	 * waited on (a login would hang). */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		ak_err_set(e, errno == ELOOP ? AK_E_UNTRUSTED : AK_E_IO, "%s: %s", path,
-		           errno == ELOOP ? "is a symbolic link" : strerror(errno));
+	if ((fd = ak_store_open_fd(path, trusted_uid, e)) < 0)
 		return -1;
-	}
-	if (ak_fd_trusted(fd, path, trusted_uid, e) != 0) {
-		close(fd);
-		return -1;
-	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		close(fd);
 		ak_err_set(e, AK_E_NOMEM, "out of memory");
