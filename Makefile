@@ -4,6 +4,7 @@
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
 DESTDIR    ?=
 MULTIARCH  := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 PAMDIR     ?= /lib/$(MULTIARCH)/security
@@ -49,7 +50,8 @@ $(CORE_LIB): $(CORE_OBJ) $(FLAGS_STAMP)
 
 KEYADM_SRC := $(wildcard keyadm/*.c)
 keyadm/keyadm: $(KEYADM_SRC) $(wildcard keyadm/*.h) $(CORE_LIB)
-	$(CC) $(CFLAGS) -fPIE -o $@ $(KEYADM_SRC) $(CORE_LIB) $(LDFLAGS) -pie $(CORE_LIBS)
+	$(CC) $(CFLAGS) -DKA_SYSCONF='"$(SYSCONFDIR)/apikey/apikey.conf"' -fPIE -o $@ \
+	  $(KEYADM_SRC) $(CORE_LIB) $(LDFLAGS) -pie $(CORE_LIBS)
 
 -include pam_apikey/module.mk
 -include sasl_apikey/module.mk

@@ -4,7 +4,9 @@
  * on an open store) for a well-formed key with the real id and a wrong
  * secret, and for a well-formed key with an id that does not exist,
  * interleaved so that both see the same machine. Both are NOT_FOUND.
- * Prints: real_id_us unknown_id_us (medians of batch means). */
+ * And, to show what a difference the measurement does see, a key whose
+ * check digits are wrong (MALFORMED, refused before the store is read).
+ * Prints: real_id_us unknown_id_us malformed_us (medians of batch means). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,10 +56,11 @@ int main(int argc, char **argv)
 {
 	struct ak_verify_req req = {"nobody", NULL, 0, "bench", "127.0.0.1", 0};
 	struct ak_verify_res res;
-	struct ak_stats real, unknown;
+	struct ak_stats real, unknown, typo;
 	struct ak_store *st = NULL;
 	struct ak_error e;
 	char key[AK_KEY_MAX + 2], wrong[AK_KEY_MAX + 2], none[AK_KEY_MAX + 2];
+	char bent[AK_KEY_MAX + 2];
 	size_t len, plen;
 	long iters, i, bad = 0;
 	FILE *f;
@@ -79,8 +82,11 @@ int main(int argc, char **argv)
 	}
 	memcpy(wrong, key, len + 1);
 	memcpy(none, key, len + 1);
+	memcpy(bent, key, len + 1);
+	bent[len - 1] = bent[len - 1] == '0' ? '1' : '0';
 	stats_init(&real, iters);
 	stats_init(&unknown, iters);
+	stats_init(&typo, iters);
 	for (i = 0; i < iters; i++) {
 		forge(wrong, len, plen + 2 + AK_ID_LEN, AK_SECRET_LEN);
 		forge(none, len, plen + 1, AK_ID_LEN);
@@ -93,9 +99,14 @@ int main(int argc, char **argv)
 		stats_start(&unknown);
 		bad += ak_verify(st, &req, &res) != AK_NOT_FOUND;
 		stats_stop(&unknown);
+		req.key = bent;
+		stats_start(&typo);
+		bad += ak_verify(st, &req, &res) != AK_MALFORMED;
+		stats_stop(&typo);
 	}
 	ak_store_close(st);
 	sodium_memzero(key, sizeof(key));
-	printf("%.2f %.2f\n", median(&real), median(&unknown));
+	sodium_memzero(bent, sizeof(bent));
+	printf("%.2f %.2f %.2f\n", median(&real), median(&unknown), median(&typo));
 	return bad != 0;
 }
