@@ -260,7 +260,8 @@ int ak_txn_audit(struct ak_txn *t, const char *action, const char *id, const cha
 const char *ak_txn_actor(const struct ak_txn *t);
 int64_t ak_txn_now(const struct ak_txn *t);
 /* Syncs the copy, renames it over the live file, syncs the directory,
- * unlocks and frees t (whatever the outcome). */
+ * unlocks and frees t (whatever the outcome). 0 once renamed: the change
+ * is made (a failed sync of the directory after it is reported in e). */
 int ak_txn_commit(struct ak_txn *t, struct ak_error *e) AK_WARN_UNUSED;
 /* Discards the copy, unlocks, frees t. Safe with NULL. */
 void ak_txn_abort(struct ak_txn *t);

@@ -377,12 +377,11 @@ int ak_txn_commit(struct ak_txn *t, struct ak_error *e)
 		goto out;
 	}
 	t->tmp[0] = '\0';
-	if (sync_dir_of(t->path) != 0) {
-		ak_err_set(e, AK_E_IO, "%s: syncing the directory failed: %s", t->path,
+	rc = 0; /* renamed: the change is made, readers see it */
+	if (sync_dir_of(t->path) != 0)
+		ak_err_set(e, AK_E_IO,
+		           "%s: the change is made but syncing the directory failed: %s", t->path,
 		           strerror(errno));
-		goto out;
-	}
-	rc = 0;
 out:
 	if (fd >= 0)
 		close(fd);

@@ -198,6 +198,8 @@ void ka_txn_commit(struct ak_txn *t)
 	rc = ak_txn_commit(t, &e);
 	if (rc != 0)
 		ka_die(KA_EXIT_FAIL, "%s (nothing was changed)", e.msg);
+	if (e.code != AK_OK)
+		ka_warn("%s", e.msg);
 	ka_changes_log(); /* MUST come before writing_end: never cut off */
 	if (writing_end() != 0)
 		ka_die(KA_EXIT_FAIL, "the change is made but its output could not be written");
