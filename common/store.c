@@ -114,12 +114,20 @@ static int walk_restart(struct walk *w, int up)
 }
 
 /* A symlink met on the way: its target is walked in its place. It lies
- * in a directory already checked, so nobody else can change it. */
-static int walk_link(struct walk *w, int lfd, const char *rest, struct ak_error *e)
+ * in a directory already checked, so only its owner (in a sticky
+ * directory) could change it: that must be root too. */
+static int walk_link(struct walk *w, int lfd, const char *name, const char *rest, uid_t trusted_uid,
+                     struct ak_error *e)
 {
 	char target[4096], tail[8192];
+	struct stat sb = {0};
 	ssize_t n;
 
+	if (fstat(lfd, &sb) != 0 || (sb.st_uid != 0 && sb.st_uid != trusted_uid)) {
+		ak_err_set(e, AK_E_UNTRUSTED, "symbolic link %s/%s: owned by uid %u, not root",
+		           w->at, name, (unsigned)sb.st_uid);
+		return -1;
+	}
 	if (++w->links > 40 || (n = readlinkat(lfd, "", target, sizeof(target) - 1)) <= 0) {
 		ak_err_set(e, AK_E_UNTRUSTED, "%s: too many or unreadable symbolic links", w->todo);
 		return -1;
@@ -170,15 +178,7 @@ static int dir_walk(const char *dir, uid_t trusted_uid, struct ak_error *e)
 			goto io;
 		}
 		if (S_ISLNK(sb.st_mode)) {
-			/* in a sticky directory its owner could replace it */
-			if (sb.st_uid != 0 && sb.st_uid != trusted_uid) {
-				ak_err_set(e, AK_E_UNTRUSTED,
-				           "symbolic link %s/%s: owned by uid %u, not root", w.at,
-				           name, (unsigned)sb.st_uid);
-				close(fd);
-				goto fail;
-			}
-			rc = walk_link(&w, fd, rest, e);
+			rc = walk_link(&w, fd, name, rest, trusted_uid, e);
 			close(fd);
 			if (rc != 0)
 				goto fail;
@@ -217,10 +217,10 @@ int ak_store_open_fd(const char *path, uid_t trusted_uid, struct ak_error *e)
 {
 	char buf[4096];
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-	int dfd, fd = -1;
+	int dfd, fd = -1, dlen = slash == NULL || slash == path ? 1 : (int)(slash - path);
 
-	if (snprintf(buf, sizeof(buf), "%.*s", slash ? (int)(slash - path) : 1,
-	             slash ? (slash == path ? "/" : path) : ".") >= (int)sizeof(buf) ||
+	if (snprintf(buf, sizeof(buf), "%.*s", dlen, slash == NULL ? "." : path) >=
+	            (int)sizeof(buf) ||
 	    *base == '\0') {
 		ak_err_set(e, AK_E_INVAL, "%s: not a store path", path);
 		return -1;
