@@ -65,7 +65,7 @@ static void writing_begin(void)
 	sigemptyset(&set);
 	for (i = 0; i < sizeof(held) / sizeof(held[0]); i++)
 		sigaddset(&set, held[i]);
-	if (sigprocmask(SIG_BLOCK, &set, &sig_saved) != 0)
+	if (!sig_held && sigprocmask(SIG_BLOCK, &set, &sig_saved) != 0)
 		ka_die(KA_EXIT_FAIL, "cannot block signals: %s", strerror(errno));
 	sig_held = 1;
 	ka_priv_raise(); /* self-service: privileged until commit or abort */
