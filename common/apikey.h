@@ -17,6 +17,9 @@
 
 #define AK_VERSION "0.1.0"
 #define AK_DEFAULT_DB "/var/lib/apikey/keys.db"
+/* The writers' lock beside the store (mode 0600, the writer's own): any
+ * process that waits for the writers, or for a write to end, locks it. */
+#define AK_LOCK_SUFFIX ".wlock"
 #define AK_DEFAULT_PREFIX "ak"
 
 #define AK_PREFIX_MIN 2

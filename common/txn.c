@@ -134,7 +134,7 @@ static int lock_store(const char *path, struct ak_error *e)
 	struct timespec pause = {0, 20 * 1000 * 1000};
 	int fd, waited = 0;
 
-	if (path_join(lp, sizeof(lp), path, ".wlock") != 0) {
+	if (path_join(lp, sizeof(lp), path, AK_LOCK_SUFFIX) != 0) {
 		ak_err_set(e, AK_E_INVAL, "store path too long");
 		return -1;
 	}

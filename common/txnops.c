@@ -226,7 +226,7 @@ static int init_lock_file(const char *path, struct ak_error *e)
 	char lp[4096 + 8];
 	int fd;
 
-	snprintf(lp, sizeof(lp), "%s.wlock", path);
+	snprintf(lp, sizeof(lp), "%s" AK_LOCK_SUFFIX, path);
 	fd = open(lp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0 && errno == EEXIST)
 		return 0; /* left by an earlier store: checked by every write */

@@ -156,7 +156,7 @@ int ka_cmd_check(const struct ka_ctx *c)
 
 	problems += check_dir(c->db);
 	problems += check_file(c->db, 1);
-	snprintf(lock, sizeof(lock), "%s.wlock", c->db);
+	snprintf(lock, sizeof(lock), "%s" AK_LOCK_SUFFIX, c->db);
 	if (access(lock, F_OK) == 0)
 		problems += check_file(lock, 2);
 	if (ak_store_open(&st, c->db, geteuid(), &e) != 0) {
