@@ -23,7 +23,7 @@ fuzz/fuzz_%.replay: fuzz/fuzz_%.c fuzz/replay.c $(FUZZ_DEPS) $(CORE_LIB)
 fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) $(CORE_SRC) common/apikey.h common/internal.h
 	clang $(FUZZ_CFLAGS) -o $@ $< fuzz/fixture.c $(CORE_SRC) -lsodium -lgdbm $(FUZZ_LIBS_$*)
 
-fuzz: deps $(FUZZ_TARGETS:%=fuzz-run-%)
+fuzz: deps-test $(FUZZ_TARGETS:%=fuzz-run-%)
 .PRECIOUS: fuzz/fuzz_%
 fuzz-run-%: fuzz/fuzz_%
 	@mkdir -p fuzz/out/$*
