@@ -1,0 +1,128 @@
+#!/bin/sh
+# The Debian packages: dpkg-buildpackage in a private copy of the tree (the
+# tree itself stays as it was), lintian, then installation into a
+# disposable root (an overlay of / with a tmpfs upper layer, in a private
+# mount namespace, entered with chroot; never this host's own /), where
+# tests/debian/inroot.sh checks what installing, pam-auth-update, remove
+# and purge do. One build per run.
+. "$(dirname "$0")/../lib.sh"
+
+unsanitized "the packages are built with dpkg-buildflags, not the test build's flags"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root (dpkg, mount namespace, chroot)"
+for c in dpkg-buildpackage dh lintian unshare chroot pamtester pam-auth-update; do
+	command -v "$c" >/dev/null 2>&1 || skip_all "$c is not installed (make check installs it)"
+done
+grep -qw overlay /proc/filesystems || skip_all "no overlay filesystem in this kernel"
+
+# ---- build, in a private copy: what git would commit (tracked and new
+# files, nothing ignored), or the whole tree without its build outputs.
+SRC="$TMP/build/apikey"
+mkdir -p "$SRC"
+before=$(git -C "$TOP" status --porcelain 2>/dev/null)
+if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+	(cd "$TOP" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -P -t "$SRC")
+else
+	(cd "$TOP" && tar -cf - --exclude=./tests/out --exclude=./bench/out --exclude=./fuzz/out .) |
+		tar -xf - -C "$SRC"
+fi
+start=$(date +%s)
+(cd "$SRC" && dpkg-buildpackage -us -uc -b) >"$TMP/build.log" 2>&1
+rc=$?
+is "dpkg-buildpackage -us -uc -b succeeds" "$rc" 0
+[ "$rc" -eq 0 ] || { tail -30 "$TMP/build.log" | sed 's/^/# /'; done_testing; exit 1; }
+diag "build: $(($(date +%s) - start)) s"
+is "the tree is as it was (the build ran in a copy)" "$(git -C "$TOP" status --porcelain 2>/dev/null)" "$before"
+
+cc_line=$(grep -m1 -- '-o pam_apikey/pam_apikey.so' "$TMP/build.log")
+like "the compiler gets dpkg-buildflags' CFLAGS and CPPFLAGS" "$cc_line" \
+	"-Wdate-time -D_FORTIFY_SOURCE=2 .*-ffile-prefix-map=.*-Werror=format-security"
+like "... followed by the project's own (-Werror, hardening)" "$cc_line" \
+	"-Werror=format-security .*-Werror .*-fvisibility=hidden"
+like "the linker gets dpkg-buildflags' LDFLAGS (bindnow)" "$cc_line" "-Wl,-z,relro -Wl,-z,now"
+
+DEBS="$TMP/build"
+V=$(dpkg-parsechangelog -l "$SRC/debian/changelog" -S Version)
+A=$(dpkg --print-architecture)
+M=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+for p in apikey libpam-apikey libsasl2-modules-apikey; do
+	check "$p and $p-dbgsym are built" test -f "$DEBS/${p}_${V}_$A.deb" -a -f "$DEBS/$p-dbgsym_${V}_$A.deb"
+done
+contents() { dpkg-deb -c "$DEBS/${1}_${V}_$A.deb" | awk '{ print $6 }' | sed 's|^\./|/|'; }
+contents apikey >"$TMP/c.apikey"
+contents libpam-apikey >"$TMP/c.pam"
+contents libsasl2-modules-apikey >"$TMP/c.sasl"
+check "the PAM module is in Debian's multiarch PAM directory" grep -qx "/lib/$M/security/pam_apikey.so" "$TMP/c.pam"
+check "the SASL plugin is beside, not in, the sasl2 directory" grep -qx "/usr/lib/$M/apikey/libapikey.so" "$TMP/c.sasl"
+check_fails "no package puts anything into the sasl2 directory" grep -q "/sasl2/." "$TMP/c.apikey" "$TMP/c.pam" "$TMP/c.sasl"
+check "keyadm in /usr/sbin" grep -qx /usr/sbin/keyadm "$TMP/c.apikey"
+# Every shipped file of conf/ is in a package, at its place.
+miss=""
+for f in $(cd "$SRC" && find conf -type f | sort); do
+	case $f in
+	conf/apikey.conf) want=/etc/apikey/apikey.conf ;;
+	conf/logrotate.d/*) want=/etc/${f#conf/} ;;
+	conf/fail2ban/*) want=/etc/${f#conf/} ;;
+	conf/hooks.d/*) want=/usr/share/doc/apikey/examples/${f#conf/} ;;
+	conf/bash-completion/keyadm) want=/usr/share/bash-completion/completions/keyadm ;;
+	conf/pam-configs/apikey) want=/usr/share/pam-configs/apikey ;;
+	*) want="(no place for $f)" ;;
+	esac
+	grep -qxF "$want" "$TMP/c.apikey" "$TMP/c.pam" || miss="$miss $f"
+done
+is "every file under conf/ is shipped" "$miss" ""
+check "the hooks directory is shipped (empty)" grep -qx /etc/apikey/hooks.d/ "$TMP/c.apikey"
+for f in README.md.gz architecture.md.gz copyright; do
+	check "/usr/share/doc/apikey/$f" grep -qx "/usr/share/doc/apikey/$f" "$TMP/c.apikey"
+done
+for m in man8/keyadm.8.gz man5/apikey.conf.5.gz; do
+	check "man page $m" grep -qx "/usr/share/man/$m" "$TMP/c.apikey"
+done
+dpkg-deb -x "$DEBS/libpam-apikey_${V}_$A.deb" "$TMP/x"
+dpkg-deb -x "$DEBS/libpam-apikey-dbgsym_${V}_$A.deb" "$TMP/x"
+so="$TMP/x/lib/$M/security/pam_apikey.so"
+id=$(readelf -n "$so" | awk '/Build ID/ { print $3 }')
+check_fails "the shipped module is stripped" sh -c "readelf -S '$so' | grep -q '\.debug_info'"
+check "its symbols are in the -dbgsym package" test -f \
+	"$TMP/x/usr/lib/debug/.build-id/$(echo "$id" | cut -c1-2)/$(echo "$id" | cut -c3-).debug"
+
+# ---- lintian: no error and no warning (what is left is overridden with
+# its reason in debian/*.lintian-overrides).
+lintian --fail-on error,warning "$DEBS"/*.changes >"$TMP/lintian.log" 2>&1
+rc=$?
+sed 's/^/# lintian: /' "$TMP/lintian.log"
+is "lintian passes (no error, no warning)" "$rc" 0
+unlike "lintian prints no E: or W: line" "$(cat "$TMP/lintian.log")" "^[EW]: "
+# The twin: lintian does find an error in a package that lacks its copyright.
+mkdir "$TMP/broken"
+dpkg-deb -R "$DEBS/apikey_${V}_$A.deb" "$TMP/broken/root"
+rm "$TMP/broken/root/usr/share/doc/apikey/copyright"
+dpkg-deb -b "$TMP/broken/root" "$TMP/broken/apikey_${V}_$A.deb" >/dev/null 2>&1
+like "lintian reports an error in a broken copy (no copyright file)" \
+	"$(lintian "$TMP/broken/apikey_${V}_$A.deb" 2>&1)" "^E: apikey: no-copyright-file"
+
+# ---- the disposable root
+R="$TMP/root"
+mkdir "$R"
+cp "$TOP/tests/debian/inroot.sh" "$TMP/inroot.sh"
+export DEBS V A M
+unshare --mount --propagation private sh -ec '
+	R=$1
+	mount -t tmpfs -o mode=0755 apikey-test "$R"
+	mkdir "$R/upper" "$R/work" "$R/merged"
+	mount -t overlay overlay -o "lowerdir=/,upperdir=$R/upper,workdir=$R/work" "$R/merged"
+	mount --rbind /dev "$R/merged/dev"
+	mount -t proc proc "$R/merged/proc"
+	mount --rbind /sys "$R/merged/sys"
+	mount -t tmpfs tmpfs "$R/merged/run"
+	exec chroot "$R/merged" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TOP="$TOP" \
+		DEBS="$DEBS" V="$V" A="$A" M="$M" N0="$2" sh "$3"
+' sh "$R" "$_n" "$TMP/inroot.sh" >"$TMP/inroot.out" 2>&1
+rc=$?
+cat "$TMP/inroot.out"
+ran=$(grep -Ec '^(not )?ok [0-9]+' "$TMP/inroot.out")
+bad=$(grep -Ec '^not ok [0-9]+' "$TMP/inroot.out")
+_n=$((_n + ran)) _failed=$((_failed + bad))
+is "the checks in the disposable root ran to the end" "$rc/$(tail -1 "$TMP/inroot.out")" "0/# inroot: done"
+check "this host has no apikey package" sh -c '! dpkg-query -W apikey libpam-apikey libsasl2-modules-apikey 2>/dev/null | grep -q .'
+check_fails "this host's PAM stacks do not name pam_apikey" grep -rqs pam_apikey /etc/pam.d
+done_testing
