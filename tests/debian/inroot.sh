@@ -122,6 +122,7 @@ pt "removed: the Unix password logs in" ok "$TMP/upw"
 for p in $PKGS; do dpkg -L "$p" 2>/dev/null; done | sort -u >"$TMP/files"
 dpkg -r apikey >/dev/null 2>&1
 check "removed: the store stays" test -f /var/lib/apikey/keys.db
+# shellcheck disable=SC2086 # a list of names
 dpkg --purge $PKGS >"$TMP/purge.log" 2>&1
 is "dpkg --purge succeeds" "$?" 0
 left=""
