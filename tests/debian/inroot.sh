@@ -153,6 +153,17 @@ check "a fresh installation makes a new store" test -f /var/lib/apikey/keys.db
 dpkg --purge apikey >/dev/null 2>&1
 check_fails "purged: an unused store and its directory are gone" test -e /var/lib/apikey
 
+# ---- a store that was there before the first installation (keyadm from
+# the source tree) is neither touched nor removed by purge
+"$TOP/keyadm/keyadm" --db /var/lib/apikey/keys.db init >/dev/null 2>&1
+"$TOP/keyadm/keyadm" --db /var/lib/apikey/keys.db create "$U" >/dev/null 2>&1
+sum=$(sha256sum </var/lib/apikey/keys.db)
+dpkg -i "$(deb apikey)" >/dev/null 2>&1
+is "first installation over an existing store: untouched" "$(sha256sum </var/lib/apikey/keys.db)" "$sum"
+dpkg --purge apikey >/dev/null 2>&1
+is "... and purge keeps it" "$(sha256sum </var/lib/apikey/keys.db 2>&1)" "$sum"
+rm -rf /var/lib/apikey
+
 userdel -r "$U" 2>/dev/null
 rm -f /usr/sbin/policy-rc.d
 echo "# inroot: done"
