@@ -1,8 +1,8 @@
 #!/bin/sh
 # Run by tests/debian/packages.t inside the disposable root (an overlay of
 # /, chroot): installs the packages built from this tree and checks that
-# installing breaks nothing (a Unix password through the stock sshd PAM
-# stack, a sasldb user through the real libsasl2), that keyadm and the
+# installing breaks nothing (a Unix password through a real sshd and the
+# stock sshd PAM stack, a sasldb user through the real libsasl2), that keyadm and the
 # store work, the pam-auth-update profile (keys and passwords log in, wrong
 # passwords and revoked keys do not; --disable leaves no trace), the SASL
 # plugin's opt-in link, remove and purge. TAP lines numbered from $N0.
@@ -42,11 +42,46 @@ st() {
 		--service smtp --remote 127.0.0.1 $SDB "$@" <"$_p" >"$TMP/st.out" 2>"$TMP/st.err"
 	like "$_d" "$(cat "$TMP/st.out")" "$_w"
 }
+# A real sshd with Debian's own PAM service file, its own host key and
+# config on 127.0.0.1; it runs, unrestarted, through the whole test.
+. "$TOP/tests/pam/pamlib.sh"
+ssh-keygen -q -t ed25519 -N '' -C '' -f "$TMP/hostkey"
+PORT=$(free_port)
+cat >"$TMP/sshd_config" <<CONF
+ListenAddress 127.0.0.1:$PORT
+HostKey $TMP/hostkey
+PidFile $TMP/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication yes
+PubkeyAuthentication no
+AuthorizedKeysFile none
+PermitRootLogin no
+UseDNS no
+CONF
+mkdir -p -m 0755 /run/sshd
+/usr/sbin/sshd -D -e -f "$TMP/sshd_config" >"$TMP/sshd.log" 2>&1 &
+SSHD_PID=$!
+at_exit "kill $SSHD_PID"
+wait_port "$PORT" || diag "sshd does not listen: $(head -5 "$TMP/sshd.log")"
+# ssh_login NAME WANT FILE: one password login with the file's first line
+ssh_login() {
+	if sshpass -f "$3" ssh -p "$PORT" -F /dev/null -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o PubkeyAuthentication=no \
+		-o PreferredAuthentications=password -o NumberOfPasswordPrompts=1 \
+		-o ConnectTimeout=10 "$U@127.0.0.1" true </dev/null >"$TMP/ssh.out" 2>&1; then
+		got=ok
+	else
+		got=fail
+	fi
+	is "$1" "$got" "$2"
+}
 have_try=0
 [ -x "$TRY" ] && have_try=1
 cp -a /etc/pam.d "$TMP/pam.d.before"
 pt "before: the Unix password logs in (stock sshd stack)" ok "$TMP/upw"
 pt "before: a wrong password does not" fail "$TMP/wpw"
+ssh_login "before: the Unix password logs in to sshd" ok "$TMP/upw"
 if [ "$have_try" = 1 ]; then
 	st "before: the sasldb user logs in with stock PLAIN" "^SASL_OK user=carol .*plugin=plain" "$TMP/spw"
 	st "before: a wrong sasldb password does not" "^SASL_BADAUTH" "$TMP/wpw"
@@ -69,6 +104,8 @@ check "/etc/pam.d is unchanged by the installation" diff -r "$TMP/pam.d.before" 
 check_fails "nothing is in the sasl2 directory" test -e "$SASLDIR/libapikey.so"
 pt "after: the Unix password still logs in" ok "$TMP/upw"
 pt "after: a wrong password still does not" fail "$TMP/wpw"
+ssh_login "after: the Unix password still logs in to sshd" ok "$TMP/upw"
+ssh_login "after: a wrong password does not log in to sshd" fail "$TMP/wpw"
 if [ "$have_try" = 1 ]; then
 	st "after: the sasldb user still logs in with stock PLAIN" "^SASL_OK user=carol .*plugin=plain" "$TMP/spw"
 	st "after: a wrong sasldb password still does not" "^SASL_BADAUTH" "$TMP/wpw"
@@ -89,12 +126,15 @@ like "enabled: common-auth names pam_apikey above pam_unix" "$(grep -v '^#' /etc
 	"pam_apikey.so nonkey=ignore.*pam_unix.so"
 check "enabled: common-account names pam_apikey" grep -q '^account.*pam_apikey.so' /etc/pam.d/common-account
 pt "enabled: the key logs in" ok "$TMP/key"
+ssh_login "enabled: the key logs in to sshd" ok "$TMP/key"
+ssh_login "enabled: the Unix password still logs in to sshd" ok "$TMP/upw"
 pt "enabled: the Unix password still logs in" ok "$TMP/upw"
 pt "enabled: a wrong password does not" fail "$TMP/wpw"
 keyadm create root --service sshd >"$TMP/rootkey" 2>/dev/null
 pt "enabled: another user's key does not" fail "$TMP/rootkey"
 keyadm revoke "$KID" --reason test >/dev/null 2>&1
 pt "enabled: the revoked key does not" fail "$TMP/key"
+ssh_login "enabled: the revoked key does not log in to sshd" fail "$TMP/key"
 pam-auth-update --disable apikey
 check_fails "disabled: no PAM file names pam_apikey" grep -rq pam_apikey /etc/pam.d
 check "disabled: /etc/pam.d is as before the installation" diff -r "$TMP/pam.d.before" /etc/pam.d
@@ -164,6 +204,8 @@ dpkg --purge apikey >/dev/null 2>&1
 is "... and purge keeps it" "$(sha256sum </var/lib/apikey/keys.db 2>&1)" "$sum"
 rm -rf /var/lib/apikey
 
+is "sshd ran through it all without a restart" "$(cat "$TMP/sshd.pid")" "$SSHD_PID"
+kill "$SSHD_PID"
 userdel -r "$U" 2>/dev/null
 rm -f /usr/sbin/policy-rc.d
 echo "# inroot: done"
