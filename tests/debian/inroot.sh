@@ -45,20 +45,8 @@ st() {
 # A real sshd with Debian's own PAM service file, its own host key and
 # config on 127.0.0.1; it runs, unrestarted, through the whole test.
 . "$TOP/tests/pam/pamlib.sh"
-ssh-keygen -q -t ed25519 -N '' -C '' -f "$TMP/hostkey"
 PORT=$(free_port)
-cat >"$TMP/sshd_config" <<CONF
-ListenAddress 127.0.0.1:$PORT
-HostKey $TMP/hostkey
-PidFile $TMP/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication yes
-PubkeyAuthentication no
-AuthorizedKeysFile none
-PermitRootLogin no
-UseDNS no
-CONF
+sshd_conf "$TMP" "$PORT"
 mkdir -p -m 0755 /run/sshd
 /usr/sbin/sshd -D -e -f "$TMP/sshd_config" >"$TMP/sshd.log" 2>&1 &
 SSHD_PID=$!
