@@ -113,6 +113,8 @@ pam-auth-update --enable apikey
 like "enabled: common-auth names pam_apikey above pam_unix" "$(grep -v '^#' /etc/pam.d/common-auth | grep -E 'pam_(apikey|unix)' | tr '\n' ' ')" \
 	"pam_apikey.so nonkey=ignore.*pam_unix.so"
 check "enabled: common-account names pam_apikey" grep -q '^account.*pam_apikey.so' /etc/pam.d/common-account
+like "enabled: the enabled profiles (debconf) name apikey" \
+	"$(echo 'get libpam-runtime/profiles' | debconf-communicate libpam-runtime 2>&1)" apikey
 pt "enabled: the key logs in" ok "$TMP/key"
 ssh_login "enabled: the key logs in to sshd" ok "$TMP/key"
 ssh_login "enabled: the Unix password still logs in to sshd" ok "$TMP/upw"
@@ -165,6 +167,9 @@ done
 check_fails "purged: the dangling plugin link is gone" test -L "$SASLDIR/libapikey.so"
 check_fails "purged: no PAM file names pam_apikey" grep -rq pam_apikey /etc/pam.d
 check "purged: /etc/pam.d is as before the installation" diff -r "$TMP/pam.d.before" /etc/pam.d
+check_fails "purged: pam-auth-update's state (/var/lib/pam) names apikey no more" grep -rqw apikey /var/lib/pam
+unlike "purged: the enabled profiles (debconf) do not name apikey" \
+	"$(echo 'get libpam-runtime/profiles' | debconf-communicate libpam-runtime 2>&1)" apikey
 check "purged: the store that held keys is kept" test -f /var/lib/apikey/keys.db
 like "purge says it kept the store" "$(cat "$TMP/purge.log")" "kept /var/lib/apikey/keys.db"
 check "purged: the group apikey is kept (documented)" sh -c "getent group apikey >/dev/null"

@@ -25,6 +25,12 @@ else
 	(cd "$TOP" && tar -cf - --exclude=./tests/out --exclude=./bench/out --exclude=./fuzz/out .) |
 		tar -xf - -C "$SRC"
 fi
+# conf/hooks.d and conf/fail2ban ship whatever they hold: one more file
+# in each, in the copy, must be in the packages too.
+mkdir -p "$SRC/conf/hooks.d" "$SRC/conf/fail2ban/filter.d"
+printf '#!/bin/sh\nexit 0\n' >"$SRC/conf/hooks.d/zz-packaging-test"
+chmod 755 "$SRC/conf/hooks.d/zz-packaging-test"
+printf '[Definition]\nfailregex = ^zz-packaging-test <HOST>$\n' >"$SRC/conf/fail2ban/filter.d/zz-packaging-test.conf"
 start=$(date +%s)
 (cd "$SRC" && dpkg-buildpackage -us -uc -b) >"$TMP/build.log" 2>&1
 rc=$?
@@ -70,6 +76,12 @@ for f in $(cd "$SRC" && find conf -type f | sort); do
 	grep -qxF "$want" "$TMP/c.apikey" "$TMP/c.pam" || miss="$miss $f"
 done
 is "every file under conf/ is shipped" "$miss" ""
+like "a hook example keeps its execute bit" \
+	"$(dpkg-deb -c "$DEBS/apikey_${V}_$A.deb" | grep 'examples/hooks.d/zz-packaging-test$')" "^-rwxr-xr-x "
+dpkg-deb -e "$DEBS/apikey_${V}_$A.deb" "$TMP/ctl"
+check "the fail2ban files are conffiles" grep -qx /etc/fail2ban/filter.d/zz-packaging-test.conf "$TMP/ctl/conffiles"
+check "apikey.conf and the logrotate file are conffiles" \
+	sh -c "grep -qx /etc/apikey/apikey.conf '$TMP/ctl/conffiles' && grep -qx /etc/logrotate.d/apikey '$TMP/ctl/conffiles'"
 check "the hooks directory is shipped (empty)" grep -qx /etc/apikey/hooks.d/ "$TMP/c.apikey"
 for f in README.md.gz architecture.md.gz copyright; do
 	check "/usr/share/doc/apikey/$f" grep -qx "/usr/share/doc/apikey/$f" "$TMP/c.apikey"
