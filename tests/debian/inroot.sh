@@ -47,7 +47,7 @@ st() {
 . "$TOP/tests/pam/pamlib.sh"
 PORT=$(free_port)
 sshd_conf "$TMP" "$PORT"
-mkdir -p -m 0755 /run/sshd
+mkdir -m 0755 /run/sshd
 /usr/sbin/sshd -D -e -f "$TMP/sshd_config" >"$TMP/sshd.log" 2>&1 &
 SSHD_PID=$!
 at_exit "kill $SSHD_PID"

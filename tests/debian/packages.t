@@ -6,6 +6,7 @@
 # tests/debian/inroot.sh checks what installing, pam-auth-update, remove
 # and purge do. One build per run.
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/debian/deblib.sh"
 
 unsanitized "the packages are built with dpkg-buildflags, not the test build's flags"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (dpkg, mount namespace, chroot)"
@@ -61,6 +62,13 @@ check "the PAM module is in Debian's multiarch PAM directory" grep -qx "/lib/$M/
 check "the SASL plugin is beside, not in, the sasl2 directory" grep -qx "/usr/lib/$M/apikey/libapikey.so" "$TMP/c.sasl"
 check_fails "no package puts anything into the sasl2 directory" grep -q "/sasl2/." "$TMP/c.apikey" "$TMP/c.pam" "$TMP/c.sasl"
 check "keyadm in /usr/sbin" grep -qx /usr/sbin/keyadm "$TMP/c.apikey"
+deps=$(for p in apikey libpam-apikey libsasl2-modules-apikey; do
+	dpkg-deb -f "$DEBS/${p}_${V}_$A.deb" Depends Pre-Depends
+done | tr ',|' '\n\n' | sed 's/(.*)//; s/^[A-Za-z-]*://; s/[[:space:]]//g' | grep . | sort -u)
+like "the packages depend on libraries, libpam-runtime and adduser" "$(echo "$deps" | tr '\n' ' ')" \
+	"adduser .*libc6 .*libpam-runtime"
+# shellcheck disable=SC2086 # a list of names
+is "nothing the packages pull in ships a service" "$(daemons $deps)" ""
 # Every shipped file of conf/ is in a package, at its place.
 miss=""
 for f in $(cd "$SRC" && find conf -type f | sort); do
@@ -83,6 +91,7 @@ check "the fail2ban files are conffiles" grep -qx /etc/fail2ban/filter.d/zz-pack
 check "apikey.conf and the logrotate file are conffiles" \
 	sh -c "grep -qx /etc/apikey/apikey.conf '$TMP/ctl/conffiles' && grep -qx /etc/logrotate.d/apikey '$TMP/ctl/conffiles'"
 check "the hooks directory is shipped (empty)" grep -qx /etc/apikey/hooks.d/ "$TMP/c.apikey"
+is "... and holds nothing (the examples are in /usr/share/doc)" "$(grep -c '^/etc/apikey/hooks.d/.' "$TMP/c.apikey")" 0
 for f in README.md.gz architecture.md.gz copyright; do
 	check "/usr/share/doc/apikey/$f" grep -qx "/usr/share/doc/apikey/$f" "$TMP/c.apikey"
 done
