@@ -25,9 +25,10 @@ useradd -m -s /bin/sh "$U"
 printf '%s:%s\n' "$U" "unix-pw-$$" | chpasswd
 printf 'unix-pw-%s\n' "$$" >"$TMP/upw"
 printf 'wrong-pw-%s\n' "$$" >"$TMP/wpw"
-# pt NAME WANT INPUT: pamtester with Debian's own /etc/pam.d/sshd
+# pt NAME WANT INPUT [SERVICE]: pamtester, by default with Debian's own
+# /etc/pam.d/sshd
 pt() {
-	if pamtester sshd "$U" authenticate acct_mgmt <"$3" >"$TMP/pt.out" 2>&1; then got=ok; else got=fail; fi
+	if pamtester "${4:-sshd}" "$U" authenticate acct_mgmt <"$3" >"$TMP/pt.out" 2>&1; then got=ok; else got=fail; fi
 	is "$1" "$got" "$2"
 }
 printf 'sasl-pw-%s' "$$" | saslpasswd2 -f "$TMP/sasldb" -p -c -u localhost carol
@@ -112,7 +113,7 @@ is "... and leaves the store as it was" "$(sha256sum </var/lib/apikey/keys.db)" 
 pam-auth-update --enable apikey
 like "enabled: common-auth names pam_apikey above pam_unix" "$(grep -v '^#' /etc/pam.d/common-auth | grep -E 'pam_(apikey|unix)' | tr '\n' ' ')" \
 	"pam_apikey.so nonkey=ignore.*pam_unix.so"
-check "enabled: common-account names pam_apikey" grep -q '^account.*pam_apikey.so' /etc/pam.d/common-account
+check "enabled: common-account is as before" cmp -s "$TMP/pam.d.before/common-account" /etc/pam.d/common-account
 like "enabled: the enabled profiles (debconf) name apikey" \
 	"$(echo 'get libpam-runtime/profiles' | debconf-communicate libpam-runtime 2>&1)" apikey
 pt "enabled: the key logs in" ok "$TMP/key"
@@ -125,6 +126,20 @@ pt "enabled: another user's key does not" fail "$TMP/rootkey"
 keyadm revoke "$KID" --reason test >/dev/null 2>&1
 pt "enabled: the revoked key does not" fail "$TMP/key"
 ssh_login "enabled: the revoked key does not log in to sshd" fail "$TMP/key"
+# A service with pam_apikey lines of its own (service=imap, as pam_apikey(8)
+# shows for Dovecot) that includes the common stacks keeps taking its keys.
+cat >/etc/pam.d/akimap <<PAM
+auth    [success=done ignore=ignore default=die] pam_apikey.so service=imap nonkey=ignore
+@include common-auth
+account required pam_apikey.so service=imap
+@include common-account
+PAM
+keyadm create "$U" --service imap >"$TMP/imapkey" 2>/dev/null
+pt "enabled: a service's own service=imap lines still accept an imap key" ok "$TMP/imapkey" akimap
+pt "... and the Unix password there" ok "$TMP/upw" akimap
+pt "... and a wrong password not" fail "$TMP/wpw" akimap
+pt "enabled: the imap key does not log in to sshd" fail "$TMP/imapkey"
+rm /etc/pam.d/akimap
 pam-auth-update --disable apikey
 check_fails "disabled: no PAM file names pam_apikey" grep -rq pam_apikey /etc/pam.d
 check "disabled: /etc/pam.d is as before the installation" diff -r "$TMP/pam.d.before" /etc/pam.d

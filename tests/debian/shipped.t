@@ -2,7 +2,7 @@
 # The files the packages ship from conf/: the logrotate file is the man
 # page's snippet, the example apikey.conf names every setting of
 # apikey.conf(5) with a value keyadm accepts, the pam-auth-update profile
-# is off by default and adds only auth and account, and the bash
+# is off by default and adds only auth, and the bash
 # completion completes commands, options and (for root) key ids.
 . "$(dirname "$0")/../lib.sh"
 C="$TOP/conf"
@@ -44,8 +44,9 @@ like "profile: not enabled by default" "$(cat "$P")" "^Default: no$"
 like "profile: auth above pam_unix (priority 256)" "$(sed -n 's/^Priority: //p' "$P")" "^(2[6-9][0-9]|[3-9][0-9][0-9])$"
 like "profile: auth hands non-keys on, fails a failing key" "$(cat "$P")" \
 	"\[success=end ignore=ignore default=die\][[:space:]]+pam_apikey.so nonkey=ignore"
-like "profile: account re-checks the key" "$(cat "$P")" "^Account-Type: Additional$"
-unlike "profile: no session or password part" "$(cat "$P")" "^(Session|Password)"
+like "profile: a password a service's own lines read is not asked for again" "$(cat "$P")" \
+	"pam_apikey.so nonkey=ignore try_first_pass$"
+unlike "profile: no account, session or password part" "$(cat "$P")" "^(Account|Session|Password)"
 
 # bash completion
 if [ -f /usr/share/bash-completion/bash_completion ] && command -v bash >/dev/null; then
