@@ -116,6 +116,9 @@ like "enabled: common-auth names pam_apikey above pam_unix" "$(grep -v '^#' /etc
 check "enabled: common-account is as before" cmp -s "$TMP/pam.d.before/common-account" /etc/pam.d/common-account
 like "enabled: the enabled profiles (debconf) name apikey" \
 	"$(echo 'get libpam-runtime/profiles' | debconf-communicate libpam-runtime 2>&1)" apikey
+dpkg -i "$(deb libpam-apikey)" >/dev/null 2>&1
+check "enabled: an upgrade (reinstallation) of libpam-apikey keeps it enabled" \
+	grep -q pam_apikey /etc/pam.d/common-auth
 pt "enabled: the key logs in" ok "$TMP/key"
 ssh_login "enabled: the key logs in to sshd" ok "$TMP/key"
 ssh_login "enabled: the Unix password still logs in to sshd" ok "$TMP/upw"

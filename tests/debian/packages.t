@@ -10,7 +10,7 @@
 
 unsanitized "the packages are built with dpkg-buildflags, not the test build's flags"
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (dpkg, mount namespace, chroot)"
-for c in dpkg-buildpackage dh lintian unshare chroot pamtester pam-auth-update; do
+for c in dpkg-buildpackage dh lintian unshare chroot pamtester pam-auth-update sshd sshpass saslpasswd2; do
 	command -v "$c" >/dev/null 2>&1 || skip_all "$c is not installed (make check installs it)"
 done
 grep -qw overlay /proc/filesystems || skip_all "no overlay filesystem in this kernel"
