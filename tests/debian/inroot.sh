@@ -203,6 +203,11 @@ dpkg -i "$(deb apikey)" >/dev/null 2>&1
 check "a fresh installation makes a new store" test -f /var/lib/apikey/keys.db
 dpkg --purge apikey >/dev/null 2>&1
 check_fails "purged: an unused store and its directory are gone" test -e /var/lib/apikey
+dpkg -i "$(deb apikey)" >/dev/null 2>&1
+rm /var/lib/apikey/keys.db
+dpkg --purge apikey >/dev/null 2>&1
+check_fails "purged after the admin deleted the store: its lock, events and directory are gone" \
+	test -e /var/lib/apikey
 
 # ---- a store that was there before the first installation (keyadm from
 # the source tree) is neither touched nor removed by purge
