@@ -8,7 +8,8 @@
 . "$TOP/tests/debian/deblib.sh"
 command -v apt-cache >/dev/null 2>&1 || skip_all "not a Debian system (no apt-cache)"
 
-# args TARGET: the packages `make TARGET` hands to .ci/deps.sh
+# args TARGET: the packages `make TARGET` hands to .ci/deps.sh (a target
+# that builds nothing: the tree's flags stamp is not touched)
 args() { make -s -C "$TOP" -n "$1" | sed -n 's|^sh \.ci/deps\.sh ||p'; }
 build=$(args deps | tr ' ' '\n' | grep . | sort)
 testing=$(args deps-test | tr ' ' '\n' | grep . | sort)
@@ -31,7 +32,11 @@ like "the check finds the services of the test stack (sshd, postfix, ...)" "$(da
 	"^openssh-server: .*ssh"
 
 # Flags: the environment's first, the project's (-Werror, -Icommon) after.
-line() { make -s -C "$TOP" -n -B "$@" keyadm/keyadm | grep -- '-o keyadm/keyadm'; }
+# In a copy: make -n rewrites the flags stamp, which would rebuild the tree.
+# Without the make check's own variables (SANITIZE=1 adds its flags).
+copy_tree "$TMP/src"
+unset MAKEFLAGS MAKELEVEL MFLAGS SANITIZE
+line() { make -s -C "$TMP/src" -n -B "$@" keyadm/keyadm | grep -- '-o keyadm/keyadm'; }
 env_line=$(CFLAGS="-O1 -Wno-error" CPPFLAGS=-DAK_FROM_CPPFLAGS LDFLAGS=-Wl,--as-needed line)
 like "CFLAGS and CPPFLAGS from the environment reach the compiler" "$env_line" \
 	"-DAK_FROM_CPPFLAGS -O1 -Wno-error "
@@ -40,7 +45,7 @@ like "LDFLAGS from the environment reach the linker, the project's after" "$env_
 	"-Wl,--as-needed -Wl,-z,relro,-z,now,-z,noexecstack"
 cmd_line=$(line CFLAGS="-O1 -Wno-error" CPPFLAGS=-DAK_FROM_CPPFLAGS LDFLAGS=-Wl,--as-needed)
 is "the same from the command line (make CFLAGS=...)" "$cmd_line" "$env_line"
-plain=$(env -u CFLAGS -u CPPFLAGS -u LDFLAGS make -s -C "$TOP" -n -B keyadm/keyadm | grep -- '-o keyadm/keyadm')
+plain=$(env -u CFLAGS -u CPPFLAGS -u LDFLAGS make -s -C "$TMP/src" -n -B keyadm/keyadm | grep -- '-o keyadm/keyadm')
 unlike "without them, nothing of theirs" "$plain" "AK_FROM_CPPFLAGS|-Wno-error"
 like "... and the project's flags are all there" "$plain" "-Werror .*-fstack-protector-strong .*-Icommon"
 done_testing

@@ -15,17 +15,10 @@ for c in dpkg-buildpackage dh lintian unshare chroot pamtester pam-auth-update s
 done
 grep -qw overlay /proc/filesystems || skip_all "no overlay filesystem in this kernel"
 
-# ---- build, in a private copy: what git would commit (tracked and new
-# files, nothing ignored), or the whole tree without its build outputs.
+# ---- build, in a private copy of the tree
 SRC="$TMP/build/apikey"
-mkdir -p "$SRC"
 before=$(git -C "$TOP" status --porcelain 2>/dev/null)
-if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
-	(cd "$TOP" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -P -t "$SRC")
-else
-	(cd "$TOP" && tar -cf - --exclude=./tests/out --exclude=./bench/out --exclude=./fuzz/out .) |
-		tar -xf - -C "$SRC"
-fi
+copy_tree "$SRC"
 # conf/hooks.d and conf/fail2ban ship whatever they hold: one more file
 # in each, in the copy, must be in the packages too.
 mkdir -p "$SRC/conf/hooks.d" "$SRC/conf/fail2ban/filter.d"
