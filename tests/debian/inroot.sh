@@ -79,8 +79,24 @@ else
 fi
 
 # ---- install every package
+cp -a /etc "$TMP/etc.before"
 dpkg -i "$(deb apikey)" "$(deb libpam-apikey)" "$(deb libsasl2-modules-apikey)" >"$TMP/dpkg.log" 2>&1
 is "dpkg -i of the three packages succeeds" "$?" 0
+for p in $PKGS; do dpkg -L "$p"; done | sort -u >"$TMP/own"
+# etc_changes: what changed in /etc since $TMP/etc.before, but the
+# packages' own files and the group files (the new group)
+etc_changes() {
+	diff -rq --no-dereference "$TMP/etc.before" /etc 2>&1 |
+		sed -e 's|^Only in /etc\(.*\): \(.*\)$|/etc\1/\2|' \
+			-e 's|^Files .* and \(/etc/.*\) differ$|\1|' \
+			-e "s|^Only in $TMP/etc.before\\(.*\\): \\(.*\\)\$|removed /etc\\1/\\2|" |
+		while read -r f; do
+			case $f in /etc/group | /etc/gshadow | /etc/group- | /etc/gshadow-) continue ;; esac
+			grep -qxF "$f" "$TMP/own" || echo "$f"
+		done
+}
+changed=$(etc_changes)
+is "installing changes nothing in /etc but the packages' files and /etc/group" "$changed" ""
 sed 's/^/# dpkg: /' "$TMP/dpkg.log" | grep -v 'Reading database' | head -20
 check "the system group apikey exists" sh -c "getent group apikey >/dev/null"
 is "store directory: 0750 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey)" "750 root:apikey"
@@ -111,6 +127,7 @@ is "... and leaves the store as it was" "$(sha256sum </var/lib/apikey/keys.db)" 
 
 # ---- the pam-auth-update profile
 pam-auth-update --enable apikey
+is "enabled: the change in /etc is common-auth's" "$(etc_changes)" /etc/pam.d/common-auth
 like "enabled: common-auth names pam_apikey above pam_unix" "$(grep -v '^#' /etc/pam.d/common-auth | grep -E 'pam_(apikey|unix)' | tr '\n' ' ')" \
 	"pam_apikey.so nonkey=ignore.*pam_unix.so"
 check "enabled: common-account is as before" cmp -s "$TMP/pam.d.before/common-account" /etc/pam.d/common-account

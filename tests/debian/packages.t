@@ -83,6 +83,16 @@ like "a hook example keeps its execute bit" \
 	"$(dpkg-deb -c "$DEBS/apikey_${V}_$A.deb" | grep 'examples/hooks.d/zz-packaging-test$')" "^-rwxr-xr-x "
 dpkg-deb -e "$DEBS/apikey_${V}_$A.deb" "$TMP/ctl"
 check "the fail2ban files are conffiles" grep -qx /etc/fail2ban/filter.d/zz-packaging-test.conf "$TMP/ctl/conffiles"
+scripts=""
+for p in apikey libpam-apikey libsasl2-modules-apikey; do
+	dpkg-deb -e "$DEBS/${p}_${V}_$A.deb" "$TMP/ctl.$p"
+	for f in "$TMP/ctl.$p"/preinst "$TMP/ctl.$p"/postinst "$TMP/ctl.$p"/prerm "$TMP/ctl.$p"/postrm; do
+		[ -f "$f" ] && scripts="$scripts $f"
+	done
+done
+# shellcheck disable=SC2086 # a list of files
+check_fails "no maintainer script starts, stops or restarts a service" \
+	grep -Eq 'invoke-rc\.d|systemctl|deb-systemd-invoke|service ' $scripts
 check "apikey.conf and the logrotate file are conffiles" \
 	sh -c "grep -qx /etc/apikey/apikey.conf '$TMP/ctl/conffiles' && grep -qx /etc/logrotate.d/apikey '$TMP/ctl/conffiles'"
 check "the hooks directory is shipped (empty)" grep -qx /etc/apikey/hooks.d/ "$TMP/c.apikey"
