@@ -90,6 +90,8 @@ for p in apikey libpam-apikey libsasl2-modules-apikey; do
 		[ -f "$f" ] && scripts="$scripts $f"
 	done
 done
+is "the maintainer scripts: apikey's postinst and postrm, libpam-apikey's postinst and prerm, the plugin's postrm" \
+	"$(echo $scripts | wc -w | tr -d ' ')" 5
 # shellcheck disable=SC2086 # a list of files
 check_fails "no maintainer script starts, stops or restarts a service" \
 	grep -Eq 'invoke-rc\.d|systemctl|deb-systemd-invoke|service ' $scripts
