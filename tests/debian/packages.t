@@ -142,9 +142,14 @@ unshare --mount --propagation private sh -ec '
 	mount -t proc proc "$R/merged/proc"
 	mount --rbind /sys "$R/merged/sys"
 	mount -t tmpfs tmpfs "$R/merged/run"
+	# The tree (read-only) and this test'"'"'s files, wherever they live
+	mkdir -p "$R/merged$TOP" "$R/merged$4"
+	mount --bind "$TOP" "$R/merged$TOP"
+	mount -o remount,bind,ro "$R/merged$TOP"
+	mount --bind "$4" "$R/merged$4"
 	exec chroot "$R/merged" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TOP="$TOP" \
 		DEBS="$DEBS" V="$V" A="$A" M="$M" N0="$2" sh "$3"
-' sh "$R" "$_n" "$TMP/inroot.sh" >"$TMP/inroot.out" 2>&1
+' sh "$R" "$_n" "$TMP/inroot.sh" "$TMP" >"$TMP/inroot.out" 2>&1
 rc=$?
 cat "$TMP/inroot.out"
 ran=$(grep -Ec '^(not )?ok [0-9]+' "$TMP/inroot.out")
