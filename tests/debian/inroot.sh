@@ -262,6 +262,14 @@ dpkg --purge apikey >/dev/null 2>&1
 is "... and purge keeps it" "$(sha256sum </var/lib/apikey/keys.db 2>&1)" "$sum"
 rm -rf /var/lib/apikey
 
+# ---- the plugin's removal takes only its own link away, not a link of
+# the admin's to another build
+dpkg -i "$(deb libsasl2-modules-apikey)" >/dev/null 2>&1
+ln -s /usr/local/lib/apikey/libapikey.so "$SASLDIR/libapikey.so"
+dpkg --purge libsasl2-modules-apikey >/dev/null 2>&1
+is "a link to another build of the plugin stays" "$(readlink "$SASLDIR/libapikey.so")" /usr/local/lib/apikey/libapikey.so
+rm -f "$SASLDIR/libapikey.so"
+
 is "sshd ran through it all without a restart" "$(cat "$TMP/sshd.pid")" "$SSHD_PID"
 kill "$SSHD_PID"
 userdel -r "$U" 2>/dev/null
