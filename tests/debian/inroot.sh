@@ -171,6 +171,19 @@ pt "enabled: another user's key does not" fail "$TMP/rootkey"
 keyadm revoke "$KID" --reason test >/dev/null 2>&1
 pt "enabled: the revoked key does not" fail "$TMP/key"
 ssh_login "enabled: the revoked key does not log in to sshd" fail "$TMP/key"
+# A user whose name pam_apikey refuses (it fails before it looks at the
+# password) keeps their Unix password: the profile's failures fall through.
+W="ak+deb$$"
+if useradd -M -s /bin/sh "$W" 2>/dev/null || useradd --badname -M -s /bin/sh "$W" 2>/dev/null; then
+	printf '%s:%s\n' "$W" "unix-pw-$$" | chpasswd
+	if pamtester sshd "$W" authenticate acct_mgmt <"$TMP/upw" >"$TMP/pt.out" 2>&1; then got=ok; else got=fail; fi
+	is "enabled: a user named $W (no key can be theirs) logs in with the Unix password" "$got" ok
+	if pamtester sshd "$W" authenticate <"$TMP/wpw" >"$TMP/pt.out" 2>&1; then got=ok; else got=fail; fi
+	is "... and not with a wrong one" "$got" fail
+	userdel "$W"
+else
+	skip "useradd refuses the name $W"
+fi
 # A service with pam_apikey lines of its own (service=imap, as pam_apikey(8)
 # shows for Dovecot) that includes the common stacks keeps taking its keys.
 cat >/etc/pam.d/akimap <<PAM

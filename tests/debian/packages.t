@@ -137,6 +137,15 @@ unshare --mount --propagation private sh -ec '
 	R=$1
 	mount -t tmpfs -o mode=0755 apikey-test "$R"
 	mkdir "$R/upper" "$R/work" "$R/merged"
+	# What dpkg, useradd and pam-auth-update use is a copy taken now, in
+	# directories marked opaque: this host changing its own (another
+	# test'"'"'s useradd, an apt run) while the overlay is mounted cannot show
+	# through, which the overlay filesystem leaves undefined.
+	for d in etc var/lib/dpkg var/cache/debconf var/lib/pam; do
+		mkdir -p "$R/upper/$d"
+		cp -a "/$d/." "$R/upper/$d/"
+		python3 -c "import os, sys; os.setxattr(sys.argv[1], \"trusted.overlay.opaque\", b\"y\")" "$R/upper/$d"
+	done
 	mount -t overlay overlay -o "lowerdir=/,upperdir=$R/upper,workdir=$R/work" "$R/merged"
 	mount --rbind /dev "$R/merged/dev"
 	mount -t proc proc "$R/merged/proc"

@@ -53,8 +53,8 @@ check_fails "an unknown setting is refused (the file is really read)" \
 P="$C/pam-configs/apikey"
 like "profile: not enabled by default" "$(cat "$P")" "^Default: no$"
 like "profile: auth above pam_unix (priority 256)" "$(sed -n 's/^Priority: //p' "$P")" "^(2[6-9][0-9]|[3-9][0-9][0-9])$"
-like "profile: auth hands non-keys on, fails a failing key" "$(cat "$P")" \
-	"\[success=end ignore=ignore default=die\][[:space:]]+pam_apikey.so nonkey=ignore"
+like "profile: auth hands anything but a valid key on to pam_unix" "$(cat "$P")" \
+	"\[success=end default=ignore\][[:space:]]+pam_apikey.so nonkey=ignore"
 like "profile: a password a service's own lines read is not asked for again" "$(cat "$P")" \
 	"pam_apikey.so nonkey=ignore try_first_pass$"
 unlike "profile: no account, session or password part" "$(cat "$P")" "^(Account|Session|Password)"
