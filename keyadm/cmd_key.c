@@ -210,8 +210,8 @@ int ka_cmd_rotate(const struct ka_ctx *c)
 	struct ak_txn *t;
 
 	ka_check_id(c->o->args[0]);
-	if (c->o->grace && ak_parse_duration(&grace, c->o->grace) != 0)
-		ka_usage("invalid grace period (a duration like 7d, 12h, 30m)");
+	if (c->o->grace)
+		grace = ka_duration("--grace", c->o->grace);
 	t = ka_txn_begin(c);
 	if (ka_key_lookup(t, &old, c->o->args[0]) != 0)
 		ka_die(KA_EXIT_NOENT, "no key %s", c->o->args[0]);

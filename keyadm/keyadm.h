@@ -103,6 +103,7 @@ void ka_check_id(const char *id);
 
 void ka_check_user(const char *user);
 void ka_check_text(const char *what, const char *s, size_t max);
+int64_t ka_duration(const char *what, const char *s);
 int64_t ka_when(const struct ka_ctx *c, const char *s);
 size_t ka_read_input(char *buf, size_t cap, int fd);
 int ka_open_input(const char *path);

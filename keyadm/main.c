@@ -150,8 +150,9 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 	for (i = 0; i < N_ELEMS(cmddefs); i++)
 		fprintf(f, "  %s\n", cmddefs[i].usage);
 	fprintf(f,
-	        "\nWHEN: a duration (90d, 12h, 30m, 45s, 2w) or a date (2027-01-31, "
-	        "2027-01-31T12:00:00Z).\nThe store: --db, else $APIKEY_DB, else store in the "
+	        "\nDURATION: a number and a unit: s, min, h, d, w, mo (30 days), y (365 days),\n"
+	        "like 90d, 12h, 30min, 2w, 6mo, 1y; m and M are refused (minutes or months?).\n"
+	        "WHEN: a duration from now or a date (2027-01-31, 2027-01-31T12:00:00Z).\nThe store: --db, else $APIKEY_DB, else store in the "
 	        "policy,\nelse %s. The policy: --config, else $APIKEY_CONFIG, else\n%s "
 	        "(see apikey.conf(5)).\nThe usage events: events in the policy (a path or none), "
 	        "else\nbeside the store (keys.db -> keys.events), with every rotated "

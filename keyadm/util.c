@@ -258,13 +258,24 @@ void ka_check_text(const char *what, const char *s, size_t max)
 		         what, max);
 }
 
+/* A duration option (what: "--grace"), the parser apikey.conf uses too. */
+int64_t ka_duration(const char *what, const char *s)
+{
+	int64_t ms;
+
+	if (ak_parse_duration(&ms, s) != 0)
+		ka_usage("invalid %s: %s", what, ak_duration_help(s));
+	return ms;
+}
+
 /* A future time: a duration from now or a date. */
 int64_t ka_when(const struct ka_ctx *c, const char *s)
 {
 	int64_t ms;
 
 	if (ak_parse_when(&ms, s, c->now) != 0)
-		ka_usage("invalid time (a duration like 90d, 12h, 30m or a date like 2027-01-31)");
+		ka_usage("invalid time: %s, nor a date (2027-01-31, 2027-01-31T12:00:00Z)",
+		         ak_duration_help(s));
 	if (ms <= c->now)
 		ka_usage("that time is in the past");
 	return ms;
@@ -340,6 +351,6 @@ int64_t ka_since(const struct ka_ctx *c, const char *s)
 	if (ak_parse_duration(&d, s) == 0)
 		return c->now - d;
 	if (ak_parse_when(&d, s, c->now) != 0)
-		ka_usage("invalid --since (a duration like 7d or a date like 2027-01-31)");
+		ka_usage("invalid --since: %s, nor a date (2027-01-31)", ak_duration_help(s));
 	return d;
 }
