@@ -189,27 +189,19 @@ static void json_list(const char *name, const name_t *names, const uint32_t *lis
 	fputc(']', stdout);
 }
 
-static void json_opt(const char *s)
-{
-	if (*s == '\0')
-		fputs("null", stdout);
-	else
-		ka_json_str(stdout, s);
-}
-
 static void print_json(const struct group *g, const name_t *names, const char *state,
                        const char *owner, size_t nth)
 {
 	int r;
 
 	printf("%s{\"id\":", nth ? ",\n" : "\n");
-	json_opt(g->id);
+	ka_json_opt(stdout, g->id);
 	fputs(",\"state\":", stdout);
-	json_opt(g->id[0] ? state : "");
+	ka_json_opt(stdout, g->id[0] ? state : "");
 	fputs(",\"owner\":", stdout);
-	json_opt(owner);
+	ka_json_opt(stdout, owner);
 	fputs(",\"source\":", stdout);
-	json_opt(strcmp(g->source, "-") != 0 ? g->source : "");
+	ka_json_opt(stdout, strcmp(g->source, "-") != 0 ? g->source : "");
 	printf(",\"count\":%" PRIu64 ",\"firstAt\":%" PRId64 ",\"lastAt\":%" PRId64
 	       ",\"results\":[",
 	       g->count, g->first, g->last);

@@ -142,7 +142,17 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 	size_t i;
 
 	if (d != NULL) {
-		fprintf(f, "usage: keyadm [--db PATH] [--config PATH] [--json] %s\n", d->usage);
+		fprintf(f, "usage: keyadm [--db PATH] [--config PATH] [--json] %s\n\noptions:\n",
+		        d->usage);
+		for (i = 0; i < N_ELEMS(optdefs); i++)
+			if (optdefs[i].bit & d->opts)
+				ka_help_option(f, d->name, optdefs[i].name,
+				               optdefs[i].str_off != 0);
+		for (i = 0; i < N_ELEMS(optdefs); i++)
+			if (optdefs[i].bit & KA_O_GLOBAL & ~(unsigned)KA_O_VERSION)
+				ka_help_option(f, d->name, optdefs[i].name,
+				               optdefs[i].str_off != 0);
+		fprintf(f, "See keyadm(8).\n");
 		return;
 	}
 	fprintf(f, "usage: keyadm [--db PATH] [--config PATH] [--json] COMMAND [ARGS]\n"
@@ -152,7 +162,8 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 	fprintf(f,
 	        "\nDURATION: a number and a unit: s, min, h, d, w, mo (30 days), y (365 days),\n"
 	        "like 90d, 12h, 30min, 2w, 6mo, 1y; m and M are refused (minutes or months?).\n"
-	        "WHEN: a duration from now or a date (2027-01-31, 2027-01-31T12:00:00Z).\nThe store: --db, else $APIKEY_DB, else store in the "
+	        "WHEN: a duration from now or a date (2027-01-31, 2027-01-31T12:00:00Z).\nThe "
+	        "store: --db, else $APIKEY_DB, else store in the "
 	        "policy,\nelse %s. The policy: --config, else $APIKEY_CONFIG, else\n%s "
 	        "(see apikey.conf(5)).\nThe usage events: events in the policy (a path or none), "
 	        "else\nbeside the store (keys.db -> keys.events), with every rotated "

@@ -250,6 +250,19 @@ void ka_check_user(const char *user)
 		         AK_USER_MAX);
 }
 
+/* Not a refusal: a Dovecot or Postfix virtual user is in no passwd
+ * database and still logs in with a key. A typo is caught here. */
+void ka_warn_not_passwd(const char *user, size_t line)
+{
+	char at[48] = "";
+
+	if (line != 0)
+		snprintf(at, sizeof(at), " (stdin line %zu)", line);
+	ka_warn("warning: %s%s is not in the passwd database (getent passwd): the key is made "
+	        "all the same, as for a virtual mail user",
+	        user, at);
+}
+
 void ka_check_text(const char *what, const char *s, size_t max)
 {
 	if (*s == '\0' || !ak_text_valid(s, max))
