@@ -180,6 +180,17 @@ void ka_flush(FILE *f);
 void ka_output_hold(void);
 int ka_output_release(void);
 int ka_write_all(int fd, const char *buf, size_t len);
+/* A table whose columns fit their widest cell (cells are copied). */
+#define KA_TABLE_COLS 16
+struct ka_table {
+	size_t cols, n, alloc;
+	unsigned right; /* bit per right-aligned column */
+	char **cells;
+};
+void ka_table_init(struct ka_table *t, size_t cols, unsigned right);
+void ka_table_row(struct ka_table *t, const char *const *cells);
+void ka_table_print(FILE *f, const struct ka_table *t);
+void ka_table_free(struct ka_table *t);
 
 /* commands */
 int ka_cmd_init(const struct ka_ctx *c);
