@@ -3,6 +3,7 @@
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 EXAMPLESDIR ?= $(PREFIX)/share/doc/apikey/examples
@@ -117,11 +118,15 @@ install: all
 	install -m 0644 conf/hooks.d/README $(DESTDIR)$(EXAMPLESDIR)/hooks.d/
 	@if [ "$(SELF_SERVICE)" = 1 ]; then chown root:root $(DESTDIR)$(SBINDIR)/keyadm && \
 	  chmod 4755 $(DESTDIR)$(SBINDIR)/keyadm && \
-	  echo "keyadm installed setuid root: users manage their own keys when apikey.conf says self_service yes"; fi
+	  install -d $(DESTDIR)$(BINDIR) && \
+	  ln -sfr $(DESTDIR)$(SBINDIR)/keyadm $(DESTDIR)$(BINDIR)/keyadm && \
+	  echo "keyadm installed setuid root, and $(BINDIR)/keyadm for the users' PATH:" \
+	    "users manage their own keys when apikey.conf says self_service yes"; fi
 	@if [ -z "$(DESTDIR)" ] && ! getent group apikey >/dev/null; then \
 	  groupadd --system apikey && echo "created system group apikey"; fi
 
 uninstall:
+	if [ -L $(DESTDIR)$(BINDIR)/keyadm ]; then rm -f $(DESTDIR)$(BINDIR)/keyadm; fi
 	rm -f $(DESTDIR)$(SBINDIR)/keyadm $(DESTDIR)$(MANDIR)/man8/keyadm.8 \
 	  $(DESTDIR)$(MANDIR)/man5/apikey.conf.5 \
 	  $(DESTDIR)$(EXAMPLESDIR)/hooks.d/dovecot-auth-cache-flush $(DESTDIR)$(EXAMPLESDIR)/hooks.d/README
