@@ -253,7 +253,8 @@ enum {
 	C_N
 };
 
-static void text_row(struct ka_table *t, const struct group *g, const name_t *names,
+/* One row of the table: measured (cols->w grows) or printed. */
+static void text_row(struct ka_cols *cols, int print, const struct group *g, const name_t *names,
                      const struct key_now *kn)
 {
 	char first[40], last[40], res[200] = "", sv[700], us[700], count[24];
@@ -280,35 +281,60 @@ static void text_row(struct ka_table *t, const struct group *g, const name_t *na
 	cell[C_RESULTS] = res;
 	cell[C_SERVICES] = sv[0] ? sv : "-";
 	cell[C_USERS] = us[0] ? us : "-";
-	ka_table_row(t, cell);
+	if (print)
+		ka_cols_print(stdout, cols, cell);
+	else
+		ka_cols_measure(cols, cell);
 }
 
 static const char *const header[C_N] = {"KEY",   "OWNER", "NAME",    "STATE",    "SOURCE", "COUNT",
                                         "FIRST", "LAST",  "RESULTS", "SERVICES", "USERS"};
 
+static void print_json_all(const struct ka_ctx *c, struct ak_store *st, const struct group *v,
+                           size_t n, const name_t *names)
+{
+	struct key_now kn;
+	size_t i;
+
+	fputc('[', stdout);
+	for (i = 0; i < n; i++) {
+		key_now(c, st, &v[i], &kn);
+		print_json(&v[i], names, &kn, i);
+	}
+	fputs("\n]\n", stdout);
+}
+
+/* Twice over the groups, to measure then print: nothing is held. */
+static void print_text_all(const struct ka_ctx *c, struct ak_store *st, const struct group *v,
+                           size_t n, const name_t *names)
+{
+	struct ka_cols cols = {C_N, 1u << C_COUNT, {0}};
+	struct key_now kn;
+	int print;
+	size_t i;
+
+	if (n == 0)
+		return;
+	for (print = 0; print <= 1; print++) {
+		if (print)
+			ka_cols_print(stdout, &cols, header);
+		else
+			ka_cols_measure(&cols, header);
+		for (i = 0; i < n; i++) {
+			key_now(c, st, &v[i], &kn);
+			text_row(&cols, print, &v[i], names, &kn);
+		}
+	}
+}
+
 static void print_all(const struct ka_ctx *c, const struct group *v, size_t n, const name_t *names)
 {
 	struct ak_store *st = ka_store_open(c);
-	struct key_now kn;
-	struct ka_table t;
-	size_t i;
 
-	ka_table_init(&t, C_N, 1u << C_COUNT);
 	if (c->o->json)
-		fputc('[', stdout);
-	else if (n > 0)
-		ka_table_row(&t, header);
-	for (i = 0; i < n; i++) {
-		key_now(c, st, &v[i], &kn);
-		if (c->o->json)
-			print_json(&v[i], names, &kn, i);
-		else
-			text_row(&t, &v[i], names, &kn);
-	}
-	if (c->o->json)
-		fputs("\n]\n", stdout);
-	ka_table_print(stdout, &t);
-	ka_table_free(&t);
+		print_json_all(c, st, v, n, names);
+	else
+		print_text_all(c, st, v, n, names);
 	ak_store_close(st);
 }
 

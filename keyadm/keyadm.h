@@ -180,17 +180,15 @@ void ka_flush(FILE *f);
 void ka_output_hold(void);
 int ka_output_release(void);
 int ka_write_all(int fd, const char *buf, size_t len);
-/* A table whose columns fit their widest cell (cells are copied). */
-#define KA_TABLE_COLS 16
-struct ka_table {
-	size_t cols, n, alloc;
+/* Columns that fit their widest cell: measure every row, then print it. */
+#define KA_COLS_MAX 16
+struct ka_cols {
+	size_t n;
 	unsigned right; /* bit per right-aligned column */
-	char **cells;
+	int w[KA_COLS_MAX];
 };
-void ka_table_init(struct ka_table *t, size_t cols, unsigned right);
-void ka_table_row(struct ka_table *t, const char *const *cells);
-void ka_table_print(FILE *f, const struct ka_table *t);
-void ka_table_free(struct ka_table *t);
+void ka_cols_measure(struct ka_cols *c, const char *const *cells);
+void ka_cols_print(FILE *f, const struct ka_cols *c, const char *const *cells);
 
 /* commands */
 int ka_cmd_init(const struct ka_ctx *c);

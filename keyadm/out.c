@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -295,64 +294,33 @@ int ka_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-void ka_table_init(struct ka_table *t, size_t cols, unsigned right)
-{
-	memset(t, 0, sizeof(*t));
-	t->cols = cols;
-	t->right = right;
-}
-
-void ka_table_row(struct ka_table *t, const char *const *cells)
-{
-	size_t i, need = (t->n + 1) * t->cols;
-
-	if (need > t->alloc) {
-		size_t cap = t->alloc ? t->alloc * 2 : 64 * t->cols;
-		char **p = realloc(t->cells, (cap > need ? cap : need) * sizeof(*p));
-		if (p == NULL)
-			ka_die(KA_EXIT_FAIL, "out of memory");
-		t->cells = p;
-		t->alloc = cap > need ? cap : need;
-	}
-	for (i = 0; i < t->cols; i++)
-		if ((t->cells[t->n * t->cols + i] = strdup(cells[i])) == NULL)
-			ka_die(KA_EXIT_FAIL, "out of memory");
-	t->n++;
-}
-
-/* Each column as wide as its widest cell, two spaces between, the last
- * one not padded: what column -t makes, on a terminal or in a pipe. */
-void ka_table_print(FILE *f, const struct ka_table *t)
-{
-	int w[KA_TABLE_COLS] = {0};
-	size_t r, i;
-
-	for (r = 0; r < t->n; r++)
-		for (i = 0; i < t->cols && i < KA_TABLE_COLS; i++)
-			if (width(t->cells[r * t->cols + i]) > w[i])
-				w[i] = width(t->cells[r * t->cols + i]);
-	for (r = 0; r < t->n; r++)
-		for (i = 0; i < t->cols && i < KA_TABLE_COLS; i++) {
-			const char *s = t->cells[r * t->cols + i];
-			int n = width(s), last = i + 1 == t->cols;
-			if (t->right & (1u << i))
-				for (; n < w[i]; n++)
-					fputc(' ', f);
-			fputs(s, f);
-			for (; !last && n < w[i]; n++)
-				fputc(' ', f);
-			fputs(last ? "\n" : "  ", f);
-		}
-}
-
-void ka_table_free(struct ka_table *t)
+/* Columns as wide as their widest cell, as column -t makes them, on a
+ * terminal or in a pipe: every row is measured, then every row printed
+ * (made twice, held never: a report of any length stays in bounded memory). */
+void ka_cols_measure(struct ka_cols *c, const char *const *cells)
 {
 	size_t i;
 
-	for (i = 0; i < t->n * t->cols; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	memset(t, 0, sizeof(*t));
+	for (i = 0; i < c->n && i < KA_COLS_MAX; i++)
+		if (width(cells[i]) > c->w[i])
+			c->w[i] = width(cells[i]);
+}
+
+/* Two spaces between columns; the last one is not padded. */
+void ka_cols_print(FILE *f, const struct ka_cols *c, const char *const *cells)
+{
+	size_t i;
+
+	for (i = 0; i < c->n && i < KA_COLS_MAX; i++) {
+		int n = width(cells[i]), last = i + 1 == c->n;
+		if (c->right & (1u << i))
+			for (; n < c->w[i]; n++)
+				fputc(' ', f);
+		fputs(cells[i], f);
+		for (; !last && n < c->w[i]; n++)
+			fputc(' ', f);
+		fputs(last ? "\n" : "  ", f);
+	}
 }
 
 /* Output that cannot be written is a failure, not a silent success. */

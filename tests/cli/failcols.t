@@ -77,4 +77,32 @@ is "--json: no owner nor name for a key not in the store" \
 	"$(json_get "$j" '[(g["owner"], g["name"]) for g in j if g["state"] == "unknown"]')" "[(None, None)]"
 no_key_in "$(cat "$TMP/pipe")" "$TMP/b.key" "failures table"
 
+# ---- a long report: measured then printed, not held (bounded memory)
+python3 - "$TMP/keys.events" <<'PY'
+import random, string, sys, time
+A = string.ascii_letters + string.digits
+r = random.Random(7)
+t = int(time.time() * 1000)
+with open(sys.argv[1], "a") as f:
+    for i in range(100000):
+        f.write("%d\tNOT_FOUND\t%s\tu%d\tsshd\t192.0.%d.%d\n" % (t - i, "".join(r.choice(A) for _ in range(12)), i % 977, i >> 8 & 255, i & 255))
+PY
+# shellcheck disable=SC2046
+set -- $(python3 - "$KEYADM" "$TMP/big" <<'PY'
+import resource, subprocess, sys
+p = subprocess.run([sys.argv[1], "failures"], stdout=open(sys.argv[2], "w"), stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)
+PY
+)
+diag "failures, text, over 100000 groups: peak RSS $1 kB"
+is "100000 groups: exit 0" "$2" 0
+if [ "${SANITIZED:-0}" = 1 ]; then
+	skip "peak RSS (make check SANITIZE=1)"
+else
+	check "100000 groups: peak RSS within 64 MB ($1 kB)" test "$1" -le 65536
+fi
+n=$(wc -l <"$TMP/big" | tr -d ' ')
+[ "$n" -gt 100000 ] && ok "100000 groups: all shown ($n lines)" || not_ok "100000 groups: $n lines"
+is "100000 groups: every column aligned" "$(aligned "$TMP/big")" ok
+
 done_testing
