@@ -54,7 +54,7 @@ static const struct optdoc docs[] = {
         {"enable", "json", NULL, JL "enabled, id, owner, changed}"},
         {"purge", "json", NULL, JL "purged, id, owner, changed}"},
         {"rotate", "grace", "DURATION",
-         "the old key still logs in for DURATION (default: revoked now)"},
+         "the old key still logs in for DURATION (without it, revoked at once)"},
         {"rotate", "json", NULL, "print the new key as {id, key, owner, expiresAt}"},
         {"set", "name", "TEXT", "rename the key (at most 128 bytes)"},
         {"set", "expires", "WHEN", "a new expiry: a duration from now or a date"},
@@ -76,7 +76,7 @@ static const struct optdoc docs[] = {
         {"failures", "user", "USER", "only the attempts for user USER"},
         {"failures", "json", NULL, "print a JSON array of groups (key, source, counts)"},
         {"scan", "revoke", NULL, "revoke every key found in this store"},
-        {"scan", "reason", "TEXT", "with --revoke: why (default: found by scan)"},
+        {"scan", "reason", "TEXT", "with --revoke: why (default: found by keyadm scan in FILE)"},
         {"scan", "follow-symlinks", NULL, "follow symbolic links (skipped by default)"},
         {"scan", "json", NULL, "print a JSON array of findings (no key is printed)"},
 };
