@@ -52,6 +52,15 @@ while read -r cmd opt val takes; do
 	accepted="$accepted."
 done <"$TMP/table"
 is "every option of every command is in its --help (and no other)" "$missing" ""
+# and no word of CMD --help names an option CMD refuses (a completion
+# may read the options from it)
+stray=""
+for cmd in $(cut -d' ' -f1 "$TMP/table" | sort -u); do
+	for o in $(ka "$cmd" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		grep -q "^$cmd ${o#--} [01] yes$" "$TMP/table" || stray="$stray $cmd:$o"
+	done
+done
+is "CMD --help names only options CMD takes" "$stray" ""
 is "every option has words of its own in --help" "$described" ""
 is "every option a command does not take is refused with exit 2" "$refused" ""
 [ "${#accepted}" -gt 100 ] && ok "${#accepted} refusals tried" || not_ok "only ${#accepted} refusals tried"
