@@ -156,7 +156,8 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 		return;
 	}
 	fprintf(f, "usage: keyadm [--db PATH] [--config PATH] [--json] COMMAND [ARGS]\n"
-	           "       keyadm --help | --version | help [COMMAND]\n\ncommands:\n");
+	           "       keyadm --help | --version | help [COMMAND] | COMMAND --help\n\n"
+	           "commands (COMMAND --help describes each of its options):\n");
 	for (i = 0; i < N_ELEMS(cmddefs); i++)
 		fprintf(f, "  %s\n", cmddefs[i].usage);
 	fprintf(f,
