@@ -12,6 +12,10 @@ new_store
 # random delays up to 15 ms; every other write is a kill candidate
 awk -v n="$N" 'BEGIN { srand(); for (i = 0; i < n; i++) printf "%.4f %d\n", rand() * 0.015, rand() < 0.6 }' >"$TMP/plan"
 
+# A process killed while LeakSanitizer inspects it at exit leaves a report
+# of the inspection ("unable to get registers"), not of a leak: the killed
+# writers go without it (every other keyadm test checks keyadm's leaks).
+if [ "$SANITIZED" = 1 ]; then export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"; fi
 i=0 killed=0 done_ok=0
 while read -r delay kill_it; do
 	i=$((i + 1))

@@ -249,12 +249,14 @@ cat >"$TMP/failrename.c" <<'C'
 #include <stdio.h>
 int rename(const char *a, const char *b) { (void)a; (void)b; errno = EIO; return -1; }
 C
+# Under SANITIZE=1 the ASan runtime must come first among the libraries.
+ASAN_FIRST=${ASAN_LIB:+$ASAN_LIB:}
 if cc -shared -fPIC -o "$TMP/die.so" "$TMP/die.c" && cc -shared -fPIC -o "$TMP/norename.so" "$TMP/norename.c" &&
 	cc -shared -fPIC -o "$TMP/failrename.so" "$TMP/failrename.c" &&
 	cc -shared -fPIC -o "$TMP/stop.so" "$TMP/stop.c"; then
 	J=$(new_key "$TMP/j" judy)
 	: >"$REC"
-	LD_PRELOAD="$TMP/die.so" "$KEYADM" revoke "$J" >/dev/null 2>&1
+	LD_PRELOAD="$ASAN_FIRST$TMP/die.so" "$KEYADM" revoke "$J" >/dev/null 2>&1
 	is "killed after the rename: keyadm died" "$?" 9
 	i=0
 	while ! grep -q "^revoke" "$REC" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -262,7 +264,7 @@ if cc -shared -fPIC -o "$TMP/die.so" "$TMP/die.c" && cc -shared -fPIC -o "$TMP/n
 	is "killed after the rename: the change is in" "$(ka verify judy <"$TMP/j" 2>/dev/null)" REVOKED
 	J3=$(new_key "$TMP/j3" judy)
 	: >"$REC"
-	LD_PRELOAD="$TMP/stop.so" "$KEYADM" revoke "$J3" >/dev/null 2>&1 &
+	LD_PRELOAD="$ASAN_FIRST$TMP/stop.so" "$KEYADM" revoke "$J3" >/dev/null 2>&1 &
 	stopped=$!
 	i=0
 	while ! grep -q "^revoke" "$REC" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -274,13 +276,13 @@ if cc -shared -fPIC -o "$TMP/die.so" "$TMP/die.c" && cc -shared -fPIC -o "$TMP/n
 	is "stopped, then continued: the hooks ran once" "$(grep -c '^==' "$REC")" 1
 	J2=$(new_key "$TMP/j2" judy)
 	: >"$REC"
-	LD_PRELOAD="$TMP/norename.so" "$KEYADM" revoke "$J2" >/dev/null 2>&1
+	LD_PRELOAD="$ASAN_FIRST$TMP/norename.so" "$KEYADM" revoke "$J2" >/dev/null 2>&1
 	is "killed before the rename: keyadm died" "$?" 9
 	sleep 1
 	is "killed before the rename: no hook" "$(cat "$REC")" ""
 	is "killed before the rename: no change" "$(ka verify judy <"$TMP/j2" 2>/dev/null)" VALID
 	: >"$REC"
-	LD_PRELOAD="$TMP/failrename.so" "$KEYADM" revoke "$J2" >/dev/null 2>&1
+	LD_PRELOAD="$ASAN_FIRST$TMP/failrename.so" "$KEYADM" revoke "$J2" >/dev/null 2>&1
 	is "a failed rename: keyadm fails" "$?" 1
 	is "a failed rename: no hook" "$(cat "$REC")" ""
 	is "a failed rename: no change" "$(ka verify judy <"$TMP/j2" 2>/dev/null)" VALID

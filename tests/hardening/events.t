@@ -251,7 +251,7 @@ is "failures: the revoked key still tried, by source, with count and service" \
 	"$(json_get "$j" 'sorted((g["state"], g["owner"], g["source"], g["count"], g["results"], g["services"]) for g in j)')" \
 	"[('revoked', 'erin', '192.0.2.20', 3, ['REVOKED'], ['sshd']), ('revoked', 'erin', '198.51.100.20', 2, ['REVOKED'], ['smtp'])]"
 like "failures: the text report, busiest source first" "$(ka failures --key "$X" 2>/dev/null | sed -n 2p)" \
-	"^$X +revoked +192\.0\.2\.20 +3 .* REVOKED +sshd +erin$"
+	"^$X +erin +- +revoked +192\.0\.2\.20 +3 .* REVOKED +sshd +erin$"
 is "failures: of carol's key, only the refused attempt, not the login" \
 	"$(json_get "$(ka failures --key "$P" --json 2>/dev/null)" '[(g["source"], g["count"], g["results"], g["users"]) for g in j]')" \
 	"[('192.0.2.99', 1, ['WRONG_USER'], ['mallory'])]"
