@@ -74,6 +74,21 @@ keyset() {
 	sleep 1 # the 1 s key expires
 }
 
+# login_in DESC OUT PATTERN CMD...: CMD succeeds and its answer in OUT
+# matches PATTERN; login_out: CMD fails and OUT matches PATTERN.
+login_in() {
+	_d=$1 _o=$2 _p=$3
+	shift 3
+	if "$@" && grep -Eq -- "$_p" "$_o"; then ok "$_d: in"; else not_ok "$_d: wanted in ($(head -c 80 "$_o"))"; fi
+}
+login_out() {
+	_d=$1 _o=$2 _p=$3
+	shift 3
+	if ! "$@" && grep -Eq -- "$_p" "$_o"; then ok "$_d: refused"; else
+		not_ok "$_d: wanted a refusal ($(head -c 80 "$_o"))"
+	fi
+}
+
 # used_in_list ID: keyadm list shows a last use for the key (not "never").
 used_in_list() {
 	_l=$(ka list 2>/dev/null | awk -v id="$1" '$1 == id')

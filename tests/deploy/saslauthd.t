@@ -62,16 +62,8 @@ sa_start "$TMP/default/saslauthd" "$RUN"
 tsa() {
 	testsaslauthd -f "$RUN/mux" -s "$3" -u "$2" -p "$(cat "$1")" >"$TMP/tsa.out" 2>&1
 }
-passes() {
-	if tsa "$@" && grep -q '^0: OK "Success."' "$TMP/tsa.out"; then ok "$(basename "$1") as $2 on $3: OK"; else
-		not_ok "$(basename "$1") as $2 on $3: wanted OK ($(head -c 80 "$TMP/tsa.out"))"
-	fi
-}
-fails() {
-	if ! tsa "$@" && grep -q '^0: NO "authentication failed"' "$TMP/tsa.out"; then ok "$(basename "$1") as $2 on $3: NO"; else
-		not_ok "$(basename "$1") as $2 on $3: wanted NO ($(head -c 80 "$TMP/tsa.out"))"
-	fi
-}
+passes() { login_in "$(basename "$1") as $2 on $3" "$TMP/tsa.out" '^0: OK "Success."' tsa "$@"; }
+fails() { login_out "$(basename "$1") as $2 on $3" "$TMP/tsa.out" '^0: NO "authentication failed"' tsa "$@"; }
 passes "$TMP/k.valid" "alice$$" smtp
 passes "$TMP/k.valid2" "alice$$" imap
 for k in forged other revoked disabled expired wrongsvc password; do
