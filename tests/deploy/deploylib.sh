@@ -1,4 +1,4 @@
-# Helpers for the deployment tests (sourced after tests/lib.sh,
+# Helpers for the deployment tests, sourced first (it sources tests/lib.sh,
 # tests/cli/cli.sh and tests/sasl/sasllib.sh): the recipes of
 # sasl_apikey(8) applied to the configuration as the Debian packages ship
 # it, in private copies, with the real daemons on 127.0.0.1.
@@ -7,6 +7,9 @@
 # first (tests/run.sh already gives one; a test started by hand gets its
 # own), so that nothing it mounts is seen outside it:
 #   [ -n "${DEPLOY_NS:-}" ] || exec env DEPLOY_NS=1 unshare --mount --propagation private "$0"
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/cli/cli.sh"
+. "$TOP/tests/sasl/sasllib.sh"
 MAN_SASL="$TOP/man/sasl_apikey.8"
 
 # snippet NAME [PAGE]: the literal block that follows the mdoc comment
@@ -108,6 +111,16 @@ sasl_plugins() {
 	chmod 0755 "$1"
 }
 
+# need_postfix: skips the test without Postfix, swaks, openssl or root.
+need_postfix() {
+	need "postfix is not installed" have postfix postconf
+	need "swaks is not installed" have swaks
+	need "openssl is not installed" have openssl
+	need "there is no postfix user" id postfix
+	need "tests run as root (postfix start, mount)" test "$(id -u)" -eq 0
+	need "Debian's master.cf is missing" test -f /usr/share/postfix/master.cf.dist
+}
+
 # ---- Postfix from the Debian package's files: main.cf as the package's
 # postinst made it, master.cf as the package ships it (chroot y). Only
 # paths, the listening addresses and the TLS certificate are the test's;
@@ -138,13 +151,17 @@ pf_stock() {
 pf_chroot_is_y() {
 	awk -v s="$1" '$1 == s && $2 == "inet" { print $5 }' "$PF/conf/master.cf"
 }
+# pf_stop: postfix stop, then waits up to 10 s for the master (by its pid
+# file) to be gone, killing it after the first 5.
 pf_stop() {
-	postfix -c "$PF/conf" stop >/dev/null 2>&1
 	_pid=$(head -n 1 "$Q/pid/master.pid" 2>/dev/null | tr -d ' ')
-	if [ -n "$_pid" ] && kill -0 "$_pid" 2>/dev/null; then
-		sleep 1
-		kill "$_pid" 2>/dev/null
-	fi
+	postfix -c "$PF/conf" stop >/dev/null 2>&1
+	_i=0
+	while [ -n "$_pid" ] && kill -0 "$_pid" 2>/dev/null && [ $_i -lt 100 ]; do
+		[ $_i -eq 50 ] && kill "$_pid" 2>/dev/null
+		sleep 0.1
+		_i=$((_i + 1))
+	done
 }
 # pf_start: postfix check and start; false (and the logs shown) when smtpd
 # does not listen.

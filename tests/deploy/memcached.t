@@ -7,10 +7,7 @@
 # configuration directory, our plugin installed beside the stock ones, the
 # store's group set by the page's command, and the page's Python client,
 # which reads the key from a file.
-. "$(dirname "$0")/../lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/sasl/sasllib.sh"
-. "$TOP/tests/deploy/deploylib.sh"
+. "$(dirname "$0")/deploylib.sh"
 
 WRAPPER=/usr/share/memcached/scripts/systemd-memcached-wrapper
 need "memcached is not installed" have memcached

@@ -7,17 +7,9 @@
 # bind-mounted into the chroot by the page's fstab line, its group set by
 # the page's command. swaks drives both services over STARTTLS.
 [ -n "${DEPLOY_NS:-}" ] || exec env DEPLOY_NS=1 unshare --mount --propagation private "$0"
-. "$(dirname "$0")/../lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/sasl/sasllib.sh"
-. "$TOP/tests/deploy/deploylib.sh"
+. "$(dirname "$0")/deploylib.sh"
 
-need "postfix is not installed" have postfix postconf
-need "swaks is not installed" have swaks
-need "openssl is not installed" have openssl
-need "there is no postfix user" id postfix
-need "tests run as root (postfix start, mount)" test "$(id -u)" -eq 0
-need "Debian's master.cf is missing" test -f /usr/share/postfix/master.cf.dist
+need_postfix
 
 need_snippet SMTPD_CONF postfix-smtpd.conf
 need_snippet MAIN postfix-main.cf

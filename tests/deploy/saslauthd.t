@@ -9,15 +9,12 @@
 # SASL configuration has no apikey_ option, with our plugin installed beside
 # the stock ones, reaching saslauthd's socket inside its chroot.
 [ -n "${DEPLOY_NS:-}" ] || exec env DEPLOY_NS=1 unshare --mount --propagation private "$0"
-. "$(dirname "$0")/../lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/sasl/sasllib.sh"
-. "$TOP/tests/deploy/deploylib.sh"
+. "$(dirname "$0")/deploylib.sh"
 
 need "saslauthd or testsaslauthd is not installed" have saslauthd testsaslauthd
 need "pam_apikey/pam_apikey.so is not built" test -f "$SO"
 need "pam_wrapper is not installed" test -f "$PWRAP_LIB"
-need "tests run as root (saslauthd, postfix start, mount)" test "$(id -u)" -eq 0
+need_postfix
 need "there is no group sasl" getent group sasl
 
 need_snippet NO_CACHE saslauthd-no-cache
