@@ -83,6 +83,26 @@ no_secret_in "$M" $KEYFILES
 # shellcheck disable=SC2086
 no_secret_in "$STORE/keys.events" $KEYFILES
 
+# With smtpd_sasl_local_domain the canonical name is alice@example.org:
+# keys belong to that name (sasl_apikey(8), Identity and realms).
+pf_stop
+postconf -c "$PF/conf" -e "smtpd_sasl_local_domain = example.org"
+K_realm=$(new_key "$TMP/k.realm" "alice$$@example.org")
+pf_start >/dev/null
+accepted "$PORT" "$TMP/k.realm" PLAIN "alice$$"
+accepted "$PORT" "$TMP/k.realm" LOGIN "alice$$"
+refused "$PORT" "$TMP/k.valid" PLAIN "alice$$"
+sleep 1
+check "realm: alice's own key is WRONG_USER for alice@example.org" \
+	grep -q "user=alice$$@example.org key=$K_valid result=WRONG_USER" "$M"
+is "realm: the events name alice@example.org, the key's owner" \
+	"$(grep -c "	VALID	$K_realm	alice$$@example.org	smtp	" "$STORE/keys.events")" 2
+ka revoke --user "alice$$@example.org" >/dev/null 2>&1
+is "realm: revoke --user alice@example.org finds the key" \
+	"$(ka list "alice$$@example.org" | awk -v id="$K_realm" '$1 == id { print $4 }')" revoked
+refused "$PORT" "$TMP/k.realm" PLAIN "alice$$"
+postconf -c "$PF/conf" -X smtpd_sasl_local_domain
+
 # Negative twin of the bind mount: without it the chroot has no store.
 pf_stop
 umount "$Q$STORE"
