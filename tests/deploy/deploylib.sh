@@ -12,26 +12,29 @@
 . "$TOP/tests/sasl/sasllib.sh"
 MAN_SASL="$TOP/man/sasl_apikey.8"
 
-# snippet NAME [PAGE]: the literal block that follows the mdoc comment
-# '.\" snippet: NAME' in PAGE (default sasl_apikey.8), with the roff
-# escapes \e and \& undone: what the reader of the man page copies.
-snippet() {
-	awk -v name="$1" '
-		$0 == ".\\\" snippet: " name { want = 1; next }
-		want && /^\.Bd / { inb = 1; next }
-		inb && /^\.Ed/ { exit }
-		inb { gsub(/\\e/, "\\"); gsub(/\\&/, ""); print }
-	' "${2:-$MAN_SASL}"
-}
-# need_snippet VAR NAME: VAR=the snippet, or the test fails here.
+# The page's snippets (tests/deploy/snippet.sh). Besides the verbs that
+# edit a stock file, sasl_apikey(8) marks commands the administrator runs
+# with the verb run; a test runs them on its private copies (paths
+# rewritten by here).
+. "$TOP/tests/deploy/snippet.sh"
+# need_snippet VAR NAME: VAR=the snippet of sasl_apikey(8), or the test
+# fails here.
 need_snippet() {
-	_s=$(snippet "$2")
+	_s=$(snippet "$MAN_SASL" "$2")
 	if [ -z "$_s" ]; then
 		not_ok "sasl_apikey(8) has the snippet $2"
 		done_testing
 		exit 1
 	fi
 	eval "$1=\$_s"
+}
+# apply_here NAME TARGET: snippet_apply of sasl_apikey(8)'s NAME to TARGET,
+# then the documented paths in what it wrote rewritten by here.
+apply_here() {
+	snippet_apply "$MAN_SASL" "$1" "$2" || return 1
+	_f=$2
+	[ -d "$_f" ] && _f="$2/$(snippet_raw "$MAN_SASL" "$1" | head -n 1 | cut -f2-)"
+	here <"$_f" >"$_f.here" && cat "$_f.here" >"$_f" && rm -f "$_f.here"
 }
 
 # The store at the documented path's private twin: /var/lib/apikey is

@@ -18,9 +18,6 @@ need "there is no user memcache" id memcache
 need "python3 is not installed" have python3
 need "tests run as root (the wrapper)" test "$(id -u)" -eq 0
 
-need_snippet MC_CONF memcached.conf
-need_snippet MC_SASL memcached-sasl.conf
-need_snippet CLIENT memcached-client
 need_snippet GROUP store-group
 
 HN=$(hostname)
@@ -36,13 +33,14 @@ is "the store is root:memcache 0640" "$(stat -c '%U:%G %a' "$DB")" "root:memcach
 # Only the port and the pid file are the test's.
 cp /usr/share/memcached/memcached.conf.default "$TMP/memcached.conf"
 like "Debian's file runs memcached as memcache" "$(cat "$TMP/memcached.conf")" '^-u memcache'
-printf '%s\n' "$MC_CONF" >>"$TMP/memcached.conf"
+check "the page's -S is appended" snippet_apply "$MAN_SASL" memcached.conf "$TMP/memcached.conf"
+is "memcached.conf ends with -S" "$(tail -n 1 "$TMP/memcached.conf")" "-S"
 PORT=$(free_port)
 sed -i -e "s|^-p 11211|-p $PORT|" -e "s|^-P .*|-P $TMP/memcached.pid|" "$TMP/memcached.conf"
 mkdir "$TMP/sasl2"
-printf '%s\n' "$MC_SASL" | here >"$TMP/sasl2/memcached.conf"
+check "the page's /etc/sasl2/memcached.conf is created" apply_here memcached-sasl.conf "$TMP/sasl2"
 sasl_plugins "$TMP/sasl-plugins"
-printf '%s\n' "$CLIENT" >"$TMP/mc-version.py"
+check "the page's client is written" snippet_apply "$MAN_SASL" memcached-client "$TMP"
 
 (san_env && exec env SASL_CONF_PATH="$TMP/sasl2" SASL_PATH="$TMP/sasl-plugins" \
 	"$WRAPPER" "$TMP/memcached.conf") >"$TMP/mc.log" 2>&1 &

@@ -11,7 +11,6 @@
 
 need_postfix
 
-need_snippet SMTPD_CONF postfix-smtpd.conf
 need_snippet MAIN postfix-main.cf
 need_snippet CHROOT postfix-chroot
 need_snippet GROUP store-group
@@ -20,7 +19,8 @@ need_snippet SUBMISSION postfix-submission
 deploy_store
 keyset "alice$$" smtp imap
 pf_stock
-printf '%s\n' "$SMTPD_CONF" | here >"$PF/conf/sasl/smtpd.conf"
+check "the page's smtpd.conf is created" apply_here postfix-smtpd.conf "$PF/conf/sasl"
+like "smtpd.conf names the store" "$(cat "$PF/conf/sasl/smtpd.conf")" "^apikey_db: $DB$"
 # postconf -e, as the page writes it, on the private main.cf
 printf '%s\n' "$MAIN" | sed "s|^postconf |postconf -c '$PF/conf' |" >"$TMP/main.sh"
 check "the page's postconf command applies" sh "$TMP/main.sh"

@@ -18,10 +18,8 @@ need_postfix
 need "there is no group sasl" getent group sasl
 
 need_snippet NO_CACHE saslauthd-no-cache
-need_snippet PAMLINES saslauthd-pam
 need_snippet PF_OPTIONS saslauthd-postfix-options
 need_snippet PF_DIR saslauthd-postfix-dir
-need_snippet PF_SASL postfix-saslauthd.conf
 need_snippet MAIN postfix-main.cf
 
 # Debian's file as the package ships it (the .deb in apt's cache when it is
@@ -40,9 +38,9 @@ keyset "alice$$" smtp imap
 # The page's PAM lines, for the services the clients name, with this
 # build's module and store.
 mkdir -p "$PAMD"
-for svc in smtp imap; do
-	printf '%s\n' "$PAMLINES" | sed "s|pam_apikey.so|$SO db=$DB|" >"$PAMD/$svc"
-done
+check "the page's /etc/pam.d/smtp is created" snippet_apply "$MAN_SASL" saslauthd-pam "$PAMD"
+pam_localize "$PAMD/smtp"
+cp "$PAMD/smtp" "$PAMD/imap"
 
 # ---- saslauthd alone (sasl_checkpass users), -c removed as the page says.
 printf '%s\n' "$NO_CACHE" | here >"$TMP/no-cache.sh"
@@ -97,7 +95,7 @@ is "the run directory is inside the chroot" "$PFRUN" "$Q/var/run/saslauthd"
 sa_start "$TMP/default/saslauthd" "$PFRUN"
 
 pf_stock
-printf '%s\n' "$PF_SASL" | here >"$PF/conf/sasl/smtpd.conf"
+check "the page's smtpd.conf is created" apply_here postfix-saslauthd.conf "$PF/conf/sasl"
 unlike "the smtpd.conf of this route has no apikey_ option" "$(cat "$PF/conf/sasl/smtpd.conf")" apikey_
 printf '%s\n' "$MAIN" | sed "s|^postconf |postconf -c '$PF/conf' |" >"$TMP/main.sh"
 check "the page's postconf command applies" sh "$TMP/main.sh"
