@@ -76,7 +76,7 @@ FORCE:
 DEPS_BUILD := gcc make pkg-config libgdbm-dev libsodium-dev libpam0g-dev libsasl2-dev \
               libsasl2-modules sasl2-bin mandoc
 DEPS_TEST  := clang-format clang libclang-rt-14-dev git python3 libpam-wrapper libpamtest0-dev pamtester openssh-server openssh-client sshpass \
-              postfix swaks memcached libmemcached-tools valgrind libtsan2 procps iproute2 logrotate
+              postfix swaks memcached libmemcached-tools valgrind libtsan2 procps iproute2 logrotate openssl cyrus-common
 deps:
 	@sh .ci/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 
