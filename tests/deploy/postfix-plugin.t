@@ -39,6 +39,8 @@ is "the events file is root:postfix 0660" "$(stat -c '%U:%G %a' "$STORE/keys.eve
 printf '%s\n' "$CHROOT" | here | sed "s|^mount |mount -T '$TMP/fstab' |" >"$TMP/chroot.sh"
 : >"$TMP/fstab"
 check "the page's bind mount applies" sh "$TMP/chroot.sh"
+# before $TMP is removed, or the mount point outlives it
+at_exit "umount '$Q$STORE' 2>/dev/null"
 check "the store is visible inside the chroot at its own path" test -f "$Q$DB"
 
 pf_start || {

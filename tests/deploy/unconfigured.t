@@ -82,6 +82,8 @@ pf_stop
 printf 'apikey_db: %s\n' "$DB" >>"$PF/conf/sasl/smtpd.conf"
 chgrp -R postfix "$STORE"
 mkdir -p "$Q$STORE" && mount --bind "$STORE" "$Q$STORE"
+# before $TMP is removed, or the mount point outlives it
+at_exit "umount '$Q$STORE' 2>/dev/null"
 pf_start >/dev/null
 accepted "$PORT" "$TMP/k.alice" PLAIN "carol$$"
 refused "$PORT" "$TMP/k.carolpw" PLAIN "carol$$"
