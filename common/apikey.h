@@ -299,6 +299,15 @@ int ak_txn_commit(struct ak_txn *t, struct ak_error *e) AK_WARN_UNUSED;
 /* Discards the copy, unlocks, frees t. Safe with NULL. */
 void ak_txn_abort(struct ak_txn *t);
 
+/* ---- a replica's revoked ids (fleet.c): every key it has seen revoked,
+ * kept across installs; AK_ID_LEN bytes each, sorted, no NUL ---- */
+/* *ids (malloc'd, NULL when none) and their number: AK_OK, or
+ * AK_E_CORRUPT/AK_E_IO. */
+int ak_store_tombstones(const struct ak_store *st, char **ids, size_t *n,
+                        struct ak_error *e) AK_WARN_UNUSED;
+int ak_txn_put_tombstones(struct ak_txn *t, const char *ids, size_t n,
+                          struct ak_error *e) AK_WARN_UNUSED;
+
 /* ---- state changes on a record (pure; keyadm puts and audits) ----
  * Return 1 when the record changed, 0 when it already was so (idempotent),
  * -1 when not allowed (enable or disable a revoked key). */
