@@ -11,6 +11,7 @@
  * the store's own record encoding. The Ed25519 signature covers
  * KA_BUNDLE_CONTEXT NUL and every byte before it (so the header, and the
  * body through its digest). Integers are big-endian. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,11 +19,6 @@
 
 #define PRE_LEN 14 /* magic, version, header length */
 #define SIG_LEN crypto_sign_BYTES
-
-struct buf {
-	uint8_t *p;
-	size_t len, cap;
-};
 
 static void b_put(struct buf *b, const void *v, size_t n)
 {
@@ -58,19 +54,9 @@ static void b_str8(struct buf *b, const char *s)
 
 /* ---- writing ---- */
 
-struct rec {
-	size_t off; /* into the records buffer: u16 length, then the record */
-};
-
-struct collect {
-	struct buf recs;
-	struct rec *idx;
-	size_t n, cap;
-};
-
 static int collect_key(const struct ak_key *k, void *vc)
 {
-	struct collect *c = vc;
+	struct ka_bundle_out *c = vc;
 	uint8_t rec[AK_REC_MAX];
 	size_t len;
 
@@ -81,9 +67,10 @@ static int collect_key(const struct ak_key *k, void *vc)
 		if ((c->idx = realloc(c->idx, c->cap * sizeof(*c->idx))) == NULL)
 			ka_die(KA_EXIT_FAIL, "out of memory");
 	}
-	c->idx[c->n++].off = c->recs.len;
+	c->idx[c->n++] = c->recs.len;
 	b_uint(&c->recs, len, 2);
 	b_put(&c->recs, rec, len);
+	sodium_memzero(rec, len);
 	return 0;
 }
 
@@ -94,34 +81,40 @@ static const uint8_t *rec_id(const uint8_t *base, size_t off)
 	return base + off + 2 + 2 + 2;
 }
 
+static size_t rec_len(const uint8_t *base, size_t off)
+{
+	return 2 + ((size_t)base[off] << 8 | base[off + 1]);
+}
+
 static const uint8_t *sort_base;
 
 static int rec_cmp(const void *a, const void *b)
 {
-	return memcmp(rec_id(sort_base, ((const struct rec *)a)->off),
-	              rec_id(sort_base, ((const struct rec *)b)->off), AK_ID_LEN);
+	return memcmp(rec_id(sort_base, *(const size_t *)a), rec_id(sort_base, *(const size_t *)b),
+	              AK_ID_LEN);
 }
 
-static void body_build(struct buf *body, const struct ak_store *st, uint64_t *count)
+/* Every key's record, sorted by id in an index (the records are never
+ * copied), and the body's digest over them in that order. */
+static void body_build(struct ka_bundle_out *o, const struct ak_store *st, struct ka_bundle *h)
 {
 	struct ak_error e = {AK_OK, ""};
-	struct collect c;
+	crypto_generichash_state hs;
 	size_t i;
 
-	memset(&c, 0, sizeof(c));
-	if (ak_store_each_key(st, collect_key, &c, &e) != 0)
+	if (ak_store_each_key(st, collect_key, o, &e) != 0)
 		ka_die_err(&e);
-	sort_base = c.recs.p;
-	if (c.n > 0)
-		qsort(c.idx, c.n, sizeof(*c.idx), rec_cmp);
-	for (i = 0; i < c.n; i++) {
-		const uint8_t *r = c.recs.p + c.idx[i].off;
-		b_put(body, r, 2 + ((size_t)r[0] << 8 | r[1]));
+	sort_base = o->recs.p;
+	if (o->n > 0)
+		qsort(o->idx, o->n, sizeof(*o->idx), rec_cmp);
+	crypto_generichash_init(&hs, NULL, 0, AK_HASH_LEN);
+	for (i = 0, h->body_len = 0; i < o->n; i++) {
+		size_t n = rec_len(o->recs.p, o->idx[i]);
+		crypto_generichash_update(&hs, o->recs.p + o->idx[i], n);
+		h->body_len += n;
 	}
-	*count = c.n;
-	sodium_memzero(c.recs.p, c.recs.cap);
-	free(c.recs.p);
-	free(c.idx);
+	crypto_generichash_final(&hs, h->body_digest, AK_HASH_LEN);
+	h->count = o->n;
 }
 
 static void header_put(struct buf *b, const struct ka_bundle *h)
@@ -149,13 +142,14 @@ static void signed_message(struct buf *m, const uint8_t *pre, size_t n)
 	b_put(m, pre, n);
 }
 
-void ka_bundle_write(uint8_t **out, size_t *len, const struct ak_store *st,
-                     const struct ka_signer *s, struct ka_bundle *h)
+void ka_bundle_build(struct ka_bundle_out *o, const struct ak_store *st, const struct ka_signer *s,
+                     struct ka_bundle *h)
 {
 	const struct ak_meta *m = ak_store_meta(st);
-	struct buf body = {NULL, 0, 0}, hdr = {NULL, 0, 0}, file = {NULL, 0, 0}, msg = {NULL, 0, 0};
+	struct buf hdr = {NULL, 0, 0}, msg = {NULL, 0, 0};
 	uint8_t sig[SIG_LEN];
 
+	memset(o, 0, sizeof(*o));
 	snprintf(h->origin, sizeof(h->origin), "%s", s->origin);
 	ka_keynum(h->keynum, s->pk);
 	h->generation = m->generation;
@@ -164,28 +158,48 @@ void ka_bundle_write(uint8_t **out, size_t *len, const struct ak_store *st,
 	memcpy(h->audit_head, m->audit_head, AK_HASH_LEN);
 	snprintf(h->prefix, sizeof(h->prefix), "%s", m->prefix);
 	memcpy(h->store_key, m->store_key, AK_STORE_KEY_LEN);
-	body_build(&body, st, &h->count);
-	h->body_len = body.len;
-	crypto_generichash(h->body_digest, AK_HASH_LEN, body.p, body.len, NULL, 0);
+	body_build(o, st, h);
 	header_put(&hdr, h);
-	b_put(&file, KA_BUNDLE_MAGIC, 8);
-	b_uint(&file, KA_BUNDLE_VERSION, 2);
-	b_uint(&file, hdr.len, 4);
-	b_put(&file, hdr.p, hdr.len);
-	signed_message(&msg, file.p, file.len);
+	b_put(&o->head, KA_BUNDLE_MAGIC, 8);
+	b_uint(&o->head, KA_BUNDLE_VERSION, 2);
+	b_uint(&o->head, hdr.len, 4);
+	b_put(&o->head, hdr.p, hdr.len);
+	signed_message(&msg, o->head.p, o->head.len);
 	crypto_sign_detached(sig, NULL, msg.p, msg.len, s->sk);
 	crypto_generichash(h->digest, AK_HASH_LEN, msg.p, msg.len, NULL, 0);
-	b_put(&file, sig, SIG_LEN);
-	b_put(&file, body.p, body.len);
+	b_put(&o->head, sig, SIG_LEN);
 	sodium_memzero(hdr.p, hdr.cap);
 	sodium_memzero(msg.p, msg.cap);
-	sodium_memzero(body.p, body.cap);
 	free(hdr.p);
 	free(msg.p);
-	free(body.p);
 	sodium_memzero(h->store_key, sizeof(h->store_key));
-	*out = file.p;
-	*len = file.len;
+	o->len = o->head.len + h->body_len;
+}
+
+int ka_bundle_emit(FILE *f, const struct ka_bundle_out *o)
+{
+	size_t i;
+
+	if (fwrite(o->head.p, 1, o->head.len, f) != o->head.len)
+		return -1;
+	for (i = 0; i < o->n; i++) {
+		size_t n = rec_len(o->recs.p, o->idx[i]);
+		if (fwrite(o->recs.p + o->idx[i], 1, n, f) != n)
+			return -1;
+	}
+	return fflush(f) == 0 ? 0 : -1;
+}
+
+void ka_bundle_free(struct ka_bundle_out *o)
+{
+	if (o->recs.p != NULL)
+		sodium_memzero(o->recs.p, o->recs.cap);
+	if (o->head.p != NULL)
+		sodium_memzero(o->head.p, o->head.cap);
+	free(o->recs.p);
+	free(o->head.p);
+	free(o->idx);
+	memset(o, 0, sizeof(*o));
 }
 
 /* ---- reading: strict, like the record decoder ---- */

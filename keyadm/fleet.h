@@ -58,9 +58,22 @@ void ka_serial_write(int fd, const char *db, const struct ka_serial *s);
 int ka_serial_read(const char *db, struct ka_serial *s);
 
 /* bundle.c: the codec */
-/* The bundle of st into *out (malloc'd, *len bytes), signed by s. */
-void ka_bundle_write(uint8_t **out, size_t *len, const struct ak_store *st,
-                     const struct ka_signer *s, struct ka_bundle *h);
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+/* A bundle ready to write: the head (frame, header, signature) and the
+ * records, in id order through idx. */
+struct ka_bundle_out {
+	struct buf head, recs;
+	size_t *idx; /* offsets into recs, sorted by id */
+	size_t n, cap, len;
+};
+/* The bundle of st, signed by s; h gets the header (its store key wiped). */
+void ka_bundle_build(struct ka_bundle_out *o, const struct ak_store *st, const struct ka_signer *s,
+                     struct ka_bundle *h);
+int ka_bundle_emit(FILE *f, const struct ka_bundle_out *o);
+void ka_bundle_free(struct ka_bundle_out *o);
 /* Parses and verifies buf against the trusted key: 0, or -1 with the
  * reason (one line) in why. Records are checked by ka_bundle_each. */
 int ka_bundle_open(struct ka_bundle *h, const uint8_t *buf, size_t len,
