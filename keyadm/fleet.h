@@ -82,4 +82,17 @@ int ka_bundle_open(struct ka_bundle *h, const uint8_t *buf, size_t len,
 int ka_bundle_each(const struct ka_bundle *h, int (*fn)(const struct ak_key *, void *), void *ctx,
                    char *why, size_t cap);
 
+/* install_diff.c: what an install changes, key by key */
+struct ka_seen;
+struct ka_diff {
+	struct ka_seen *v;
+	size_t n, cap, at;
+};
+void ka_diff_add(struct ka_diff *d, const struct ak_key *k);
+void ka_diff_sort(struct ka_diff *d);
+const char *ka_diff_next(struct ka_diff *d, const struct ak_key *k,
+                         void (*gone)(const char *id, void *ctx), void *ctx);
+void ka_diff_rest(struct ka_diff *d, void (*gone)(const char *id, void *ctx), void *ctx);
+void ka_diff_free(struct ka_diff *d);
+
 #endif

@@ -298,6 +298,42 @@ P publish --out "$TMP/out/b11.akb" >/dev/null 2>&1
 R install "$TMP/out/b11.akb" --trust "$DB.pub" >/dev/null 2>&1
 is "a new bundle makes the replica fresh again" "$(R verify alice <"$TMP/a.key" 2>/dev/null)" VALID
 
+# ---- a replica's hooks, audit trail and syslog name what an install changed ----
+HD="$TMP/hooks.d"
+mkdir -m 755 "$HD"
+printf '#!/bin/sh\n{ echo "== $APIKEY_ACTION $APIKEY_COUNT"; cat; } >>%s\n' "$TMP/rec" >"$HD/50-rec"
+chmod 755 "$HD/50-rec"
+printf 'hooks_dir %s\n' "$HD" >"$TMP/hooks.conf"
+HR() { ka --config "$TMP/hooks.conf" --db "$RDB" "$@"; }
+new_key "$TMP/f.key" frank >/dev/null
+fid=$(cut -d_ -f2 "$TMP/f.key")
+cid=$(cut -d_ -f2 "$TMP/c.key")
+did=$(cut -d_ -f2 "$TMP/d.key")
+P revoke "$cid" >/dev/null 2>&1
+P disable "$did" >/dev/null 2>&1
+P publish --out "$TMP/out/h1.akb" >/dev/null 2>&1
+: >"$TMP/rec"
+HR install "$TMP/out/h1.akb" --trust "$DB.pub" >/dev/null 2>&1
+T=$(printf '\t')
+is "the hooks get one line per changed key, in id order" "$(sed 1d "$TMP/rec")" \
+	"$(printf 'create\t%s\tfrank\nrevoke\t%s\tcarol\ndisable\t%s\tdave\n' "$fid" "$cid" "$did" |
+		sort -t "$T" -k2,2)"
+is "APIKEY_ACTION is install, APIKEY_COUNT the keys" "$(head -1 "$TMP/rec")" "== install 3"
+is "the replica's audit trail: the install, then each change" \
+	"$(R audit --json | json_get "$(cat)" '" ".join(a["action"] for a in j)')" \
+	"install $(sed 1d "$TMP/rec" | cut -f1 | tr '\n' ' ' | sed 's/ $//')"
+P purge "$cid" >/dev/null 2>&1
+P publish --out "$TMP/out/h2.akb" >/dev/null 2>&1
+: >"$TMP/rec"
+HR install "$TMP/out/h2.akb" --trust "$DB.pub" >/dev/null 2>&1
+is "a purge on the primary: a purge line on the replica" "$(cat "$TMP/rec")" \
+	"$(printf '== install 1\npurge\t%s\tcarol' "$cid")"
+P publish --out "$TMP/out/h3.akb" >/dev/null 2>&1
+: >"$TMP/rec"
+HR install "$TMP/out/h3.akb" --trust "$DB.pub" >/dev/null 2>&1
+is "nothing changed: the hooks run with no lines" "$(cat "$TMP/rec")" "== install 0"
+check "the replica checks out after all that" q R check
+
 # ---- promotion ----
 sr=$(R status --json | serial_of)
 check_exit "promote refuses a store that is not a replica" 1 q P promote
