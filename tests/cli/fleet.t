@@ -186,6 +186,38 @@ refused "a GDBM store instead of a bundle" "malformed" "$TMP/gdbm.akb" --trust "
 R install "$TMP/out/b7.akb" --trust "$DB.pub" >/dev/null 2>&1
 is "twin: the whole bundle installs" "$?" 0
 
+# every single changed byte and every truncation of a bundle is refused
+mkdir "$TMP/small"
+SDB="$TMP/small/keys.db"
+ka --db "$SDB" init >/dev/null 2>&1
+new_key "$TMP/s.key" sam --db "$SDB" --service smtp --from 192.0.2.0/24 >/dev/null
+ka --db "$SDB" signing-key create >/dev/null 2>&1
+ka --db "$SDB" publish --out "$TMP/small.akb" >/dev/null 2>&1
+ka --db "$TMP/small/r.db" install "$TMP/small.akb" --trust "$SDB.pub" >/dev/null 2>&1
+ka --db "$SDB" publish --out "$TMP/small2.akb" >/dev/null 2>&1
+slen=$(stat -c %s "$TMP/small2.akb")
+python3 - "$TMP/small2.akb" "$TMP/mut" <<'PY'
+import os, sys
+b = open(sys.argv[1], "rb").read()
+os.mkdir(sys.argv[2])
+for i in range(len(b)):
+    m = bytearray(b); m[i] ^= 0x20
+    open("%s/f%d" % (sys.argv[2], i), "wb").write(m)
+    open("%s/t%d" % (sys.argv[2], i), "wb").write(b[:i])
+PY
+bad=""
+i=0
+while [ "$i" -lt "$slen" ]; do
+	for f in f t; do
+		if ka --db "$TMP/small/r.db" install --check "$TMP/mut/$f$i" --trust "$SDB.pub" >/dev/null 2>&1; then
+			bad="$bad $f$i"
+		fi
+	done
+	i=$((i + 1))
+done
+is "each of the $slen bytes changed, and each truncation: refused" "$bad" ""
+check "twin: the bundle itself passes --check" q ka --db "$TMP/small/r.db" install --check "$TMP/small2.akb" --trust "$SDB.pub"
+
 # ---- expired, and its twin ----
 P publish --out "$TMP/out/short.akb" --valid 1s >/dev/null 2>&1
 sleep 1.2
