@@ -8,7 +8,7 @@
  * times), audit count u64, audit head[32], prefix (u8 length, bytes),
  * store key[32], record count u64, body length u64, body digest[32]
  * (BLAKE2b-256). body: the key records in id order, each a u16 length and
- * the store's own record encoding. The Ed25519 signature covers
+ * the compact record of bundle_rec.c. The Ed25519 signature covers
  * KA_BUNDLE_CONTEXT NUL and every byte before it (so the header, and the
  * body through its digest). Integers are big-endian. */
 #include <stdio.h>
@@ -20,7 +20,7 @@
 #define PRE_LEN 14 /* magic, version, header length */
 #define SIG_LEN crypto_sign_BYTES
 
-static void b_put(struct buf *b, const void *v, size_t n)
+void ka_buf_put(struct buf *b, const void *v, size_t n)
 {
 	if (n > b->cap - b->len) {
 		size_t cap = b->cap ? b->cap : 4096;
@@ -41,7 +41,7 @@ static void b_uint(struct buf *b, uint64_t v, unsigned n)
 
 	for (i = 0; i < n; i++)
 		x[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-	b_put(b, x, n);
+	ka_buf_put(b, x, n);
 }
 
 static void b_str8(struct buf *b, const char *s)
@@ -49,7 +49,7 @@ static void b_str8(struct buf *b, const char *s)
 	size_t n = strlen(s);
 
 	b_uint(b, n, 1);
-	b_put(b, s, n);
+	ka_buf_put(b, s, n);
 }
 
 /* ---- writing ---- */
@@ -57,10 +57,10 @@ static void b_str8(struct buf *b, const char *s)
 static int collect_key(const struct ak_key *k, void *vc)
 {
 	struct ka_bundle_out *c = vc;
-	uint8_t rec[AK_REC_MAX];
-	size_t len;
 
-	if (ak_key_encode(rec, sizeof(rec), &len, k) != 0)
+	c->one.len = 0;
+	ka_rec_encode(&c->one, k);
+	if (c->one.len > 0xffff)
 		ka_die(KA_EXIT_FAIL, "key %s does not encode", k->id);
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 1024;
@@ -68,17 +68,16 @@ static int collect_key(const struct ak_key *k, void *vc)
 			ka_die(KA_EXIT_FAIL, "out of memory");
 	}
 	c->idx[c->n++] = c->recs.len;
-	b_uint(&c->recs, len, 2);
-	b_put(&c->recs, rec, len);
-	sodium_memzero(rec, len);
+	b_uint(&c->recs, c->one.len, 2);
+	ka_buf_put(&c->recs, c->one.p, c->one.len);
 	return 0;
 }
 
-/* The record's id: after the length, the tag, the version and the id's
- * own u16 length (ak_key_encode writes the id first). */
+/* The record's id: right after its length (the compact record starts
+ * with it, bare). */
 static const uint8_t *rec_id(const uint8_t *base, size_t off)
 {
-	return base + off + 2 + 2 + 2;
+	return base + off + 2;
 }
 
 static size_t rec_len(const uint8_t *base, size_t off)
@@ -120,26 +119,26 @@ static void body_build(struct ka_bundle_out *o, const struct ak_store *st, struc
 static void header_put(struct buf *b, const struct ka_bundle *h)
 {
 	b_str8(b, h->origin);
-	b_put(b, h->keynum, KA_KEYNUM_LEN);
+	ka_buf_put(b, h->keynum, KA_KEYNUM_LEN);
 	b_uint(b, h->serial, 8);
 	b_uint(b, h->generation, 8);
 	b_uint(b, (uint64_t)h->published_ms, 8);
 	b_uint(b, (uint64_t)h->valid_until_ms, 8);
 	b_uint(b, (uint64_t)h->created_ms, 8);
 	b_uint(b, h->audit_seq, 8);
-	b_put(b, h->audit_head, AK_HASH_LEN);
+	ka_buf_put(b, h->audit_head, AK_HASH_LEN);
 	b_str8(b, h->prefix);
-	b_put(b, h->store_key, AK_STORE_KEY_LEN);
+	ka_buf_put(b, h->store_key, AK_STORE_KEY_LEN);
 	b_uint(b, h->count, 8);
 	b_uint(b, h->body_len, 8);
-	b_put(b, h->body_digest, AK_HASH_LEN);
+	ka_buf_put(b, h->body_digest, AK_HASH_LEN);
 }
 
 /* The bytes signed: the context, a NUL, then the file up to the signature. */
 static void signed_message(struct buf *m, const uint8_t *pre, size_t n)
 {
-	b_put(m, KA_BUNDLE_CONTEXT, sizeof(KA_BUNDLE_CONTEXT));
-	b_put(m, pre, n);
+	ka_buf_put(m, KA_BUNDLE_CONTEXT, sizeof(KA_BUNDLE_CONTEXT));
+	ka_buf_put(m, pre, n);
 }
 
 void ka_bundle_build(struct ka_bundle_out *o, const struct ak_store *st, const struct ka_signer *s,
@@ -160,14 +159,14 @@ void ka_bundle_build(struct ka_bundle_out *o, const struct ak_store *st, const s
 	memcpy(h->store_key, m->store_key, AK_STORE_KEY_LEN);
 	body_build(o, st, h);
 	header_put(&hdr, h);
-	b_put(&o->head, KA_BUNDLE_MAGIC, 8);
+	ka_buf_put(&o->head, KA_BUNDLE_MAGIC, 8);
 	b_uint(&o->head, KA_BUNDLE_VERSION, 2);
 	b_uint(&o->head, hdr.len, 4);
-	b_put(&o->head, hdr.p, hdr.len);
+	ka_buf_put(&o->head, hdr.p, hdr.len);
 	signed_message(&msg, o->head.p, o->head.len);
 	crypto_sign_detached(sig, NULL, msg.p, msg.len, s->sk);
 	crypto_generichash(h->digest, AK_HASH_LEN, msg.p, msg.len, NULL, 0);
-	b_put(&o->head, sig, SIG_LEN);
+	ka_buf_put(&o->head, sig, SIG_LEN);
 	sodium_memzero(hdr.p, hdr.cap);
 	sodium_memzero(msg.p, msg.cap);
 	free(hdr.p);
@@ -196,21 +195,18 @@ void ka_bundle_free(struct ka_bundle_out *o)
 		sodium_memzero(o->recs.p, o->recs.cap);
 	if (o->head.p != NULL)
 		sodium_memzero(o->head.p, o->head.cap);
+	if (o->one.p != NULL)
+		sodium_memzero(o->one.p, o->one.cap);
 	free(o->recs.p);
 	free(o->head.p);
+	free(o->one.p);
 	free(o->idx);
 	memset(o, 0, sizeof(*o));
 }
 
 /* ---- reading: strict, like the record decoder ---- */
 
-struct rd {
-	const uint8_t *p;
-	size_t len, off;
-	int bad;
-};
-
-static const uint8_t *rd_take(struct rd *r, size_t n)
+const uint8_t *ka_rd_take(struct ka_rd *r, size_t n)
 {
 	const uint8_t *p;
 
@@ -223,9 +219,9 @@ static const uint8_t *rd_take(struct rd *r, size_t n)
 	return p;
 }
 
-static uint64_t rd_uint(struct rd *r, unsigned n)
+static uint64_t rd_uint(struct ka_rd *r, unsigned n)
 {
-	const uint8_t *p = rd_take(r, n);
+	const uint8_t *p = ka_rd_take(r, n);
 	uint64_t v = 0;
 	unsigned i;
 
@@ -234,7 +230,7 @@ static uint64_t rd_uint(struct rd *r, unsigned n)
 	return v;
 }
 
-static int64_t rd_time(struct rd *r)
+static int64_t rd_time(struct ka_rd *r)
 {
 	uint64_t v = rd_uint(r, 8);
 
@@ -243,15 +239,15 @@ static int64_t rd_time(struct rd *r)
 	return (int64_t)v;
 }
 
-static void rd_bytes(struct rd *r, void *out, size_t n)
+static void rd_bytes(struct ka_rd *r, void *out, size_t n)
 {
-	const uint8_t *p = rd_take(r, n);
+	const uint8_t *p = ka_rd_take(r, n);
 
 	if (p != NULL)
 		memcpy(out, p, n);
 }
 
-static void rd_str8(struct rd *r, char *out, size_t max)
+static void rd_str8(struct ka_rd *r, char *out, size_t max)
 {
 	size_t n = (size_t)rd_uint(r, 1);
 	const uint8_t *p;
@@ -261,7 +257,7 @@ static void rd_str8(struct rd *r, char *out, size_t max)
 		r->bad = 1;
 		return;
 	}
-	if ((p = rd_take(r, n)) != NULL) {
+	if ((p = ka_rd_take(r, n)) != NULL) {
 		memcpy(out, p, n);
 		out[n] = '\0';
 	}
@@ -269,7 +265,7 @@ static void rd_str8(struct rd *r, char *out, size_t max)
 
 static int header_get(struct ka_bundle *h, const uint8_t *p, size_t len)
 {
-	struct rd r = {p, len, 0, 0};
+	struct ka_rd r = {p, len, 0, 0};
 
 	rd_str8(&r, h->origin, AK_ORIGIN_MAX);
 	rd_bytes(&r, h->keynum, KA_KEYNUM_LEN);
@@ -348,7 +344,7 @@ int ka_bundle_open(struct ka_bundle *h, const uint8_t *buf, size_t len,
 int ka_bundle_each(const struct ka_bundle *h, int (*fn)(const struct ak_key *, void *), void *ctx,
                    char *why, size_t cap)
 {
-	struct rd r = {h->body, h->body_len, 0, 0};
+	struct ka_rd r = {h->body, h->body_len, 0, 0};
 	char last[AK_ID_LEN + 1] = "";
 	struct ak_key k;
 	uint64_t n;
@@ -356,8 +352,8 @@ int ka_bundle_each(const struct ka_bundle *h, int (*fn)(const struct ak_key *, v
 
 	for (n = 0; rc == 0 && r.off < r.len; n++) {
 		size_t len = (size_t)rd_uint(&r, 2);
-		const uint8_t *p = rd_take(&r, len);
-		if (p == NULL || ak_key_decode(&k, p, len) != 0)
+		const uint8_t *p = ka_rd_take(&r, len);
+		if (p == NULL || ka_rec_decode(&k, p, len) != 0)
 			return why_set(why, cap, "malformed: a key record does not decode");
 		/* MUST: one canonical order, so one store has one bundle body */
 		if (strcmp(k.id, last) <= 0)

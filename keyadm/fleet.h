@@ -65,7 +65,7 @@ struct buf {
 /* A bundle ready to write: the head (frame, header, signature) and the
  * records, in id order through idx. */
 struct ka_bundle_out {
-	struct buf head, recs;
+	struct buf head, recs, one;
 	size_t *idx; /* offsets into recs, sorted by id */
 	size_t n, cap, len;
 };
@@ -73,6 +73,14 @@ struct ka_bundle_out {
 void ka_bundle_build(struct ka_bundle_out *o, const struct ak_store *st, const struct ka_signer *s,
                      struct ka_bundle *h);
 int ka_bundle_emit(FILE *f, const struct ka_bundle_out *o);
+void ka_buf_put(struct buf *b, const void *v, size_t n);
+/* A strict reader: any read past the end sets bad and returns NULL. */
+struct ka_rd {
+	const uint8_t *p;
+	size_t len, off;
+	int bad;
+};
+const uint8_t *ka_rd_take(struct ka_rd *r, size_t n);
 void ka_bundle_free(struct ka_bundle_out *o);
 /* Parses and verifies buf against the trusted key: 0, or -1 with the
  * reason (one line) in why. Records are checked by ka_bundle_each. */
@@ -81,6 +89,10 @@ int ka_bundle_open(struct ka_bundle *h, const uint8_t *buf, size_t len,
 /* Every record in order, strictly decoded: 0, fn's non-zero, or -1 with why. */
 int ka_bundle_each(const struct ka_bundle *h, int (*fn)(const struct ak_key *, void *), void *ctx,
                    char *why, size_t cap);
+
+/* bundle_rec.c: the compact key record of a bundle */
+void ka_rec_encode(struct buf *b, const struct ak_key *k);
+int ka_rec_decode(struct ak_key *k, const uint8_t *p, size_t len) AK_WARN_UNUSED;
 
 /* install_diff.c: what an install changes, key by key */
 struct ka_seen;

@@ -186,6 +186,25 @@ refused "a GDBM store instead of a bundle" "malformed" "$TMP/gdbm.akb" --trust "
 R install "$TMP/out/b7.akb" --trust "$DB.pub" >/dev/null 2>&1
 is "twin: the whole bundle installs" "$?" 0
 
+# every field of every kind of key reaches the replica as it is on the primary
+mkdir "$TMP/rich"
+XDB="$TMP/rich/keys.db"
+X() { ka --db "$XDB" "$@"; }
+X init --prefix acme >/dev/null 2>&1
+x1=$(new_key "$TMP/x1.key" xavier --db "$XDB" --name "laptop é" --service smtp,imap --from 192.0.2.0/24,2001:db8::/32 --expires 30d)
+x2=$(new_key "$TMP/x2.key" xavier --db "$XDB")
+x3=$(new_key "$TMP/x3.key" yvonne --db "$XDB")
+X rotate "$x1" --grace 1d >/dev/null 2>&1
+X disable "$x2" --reason "on leave" >/dev/null 2>&1
+X revoke "$x3" --reason "left the company" >/dev/null 2>&1
+X signing-key create >/dev/null 2>&1
+X publish --out "$TMP/rich.akb" >/dev/null 2>&1
+ka --db "$TMP/rich/r.db" install "$TMP/rich.akb" --trust "$XDB.pub" >/dev/null 2>&1
+is "the replica lists every key and field as the primary does" \
+	"$(ka --db "$TMP/rich/r.db" list --json 2>&1)" "$(X list --json 2>&1)"
+is "a restricted key keeps its restrictions on the replica" \
+	"$(ka --db "$TMP/rich/r.db" verify xavier --service smtp --from 198.51.100.1 <"$TMP/x1.key" 2>&1)" SOURCE_DENIED
+
 # every single changed byte and every truncation of a bundle is refused
 mkdir "$TMP/small"
 SDB="$TMP/small/keys.db"
