@@ -211,7 +211,10 @@ static int check_key(sasl_server_params_t *sp, sasl_out_params_t *op, const stru
 		log_result(sp, &req, &res, NULL);
 		return SASL_BADAUTH;
 	}
-	if (ak_verify_path(o->db, 0, &req, &res, &e) != AK_VALID && res.result != AK_UNAVAILABLE)
+	if (ak_verify_path(o->db, 0, &req, &res, &e) != AK_UNAVAILABLE && e.msg[0])
+		sp->utils->log(sp->utils->conn, SASL_LOG_WARN, "apikey: %s",
+		               e.msg); /* fleet_stale warn */
+	if (res.result != AK_VALID && res.result != AK_UNAVAILABLE)
 		e.msg[0] = '\0';
 	if (res.result == AK_VALID && authzid != NULL &&
 	    (rc = authorize(sp, op, authzid)) != SASL_OK) {

@@ -76,6 +76,8 @@ if [ -f /usr/share/bash-completion/bash_completion ] && command -v bash >/dev/nu
 	is "completion: commands" "$(comp keyadm r)" "revoke rotate "
 	is "completion: a command's options" "$(comp keyadm revoke --)" "--user --key --reason --json --help "
 	is "completion: states" "$(comp keyadm list --state d)" "disabled "
+	is "completion: the fleet commands" "$(comp keyadm p)" "purge publish promote "
+	is "completion: install's options" "$(comp keyadm install --)" "--trust --check --json --help "
 	is "completion: root gets the key ids" "$(comp keyadm --db "$DB" show "")" "$ID "
 	nob=$(PATH="$TOP/keyadm:$PATH" setpriv --reuid=nobody --regid=nogroup --clear-groups bash -c '
 		. /usr/share/bash-completion/bash_completion
