@@ -103,7 +103,8 @@ sed 's/^/# dpkg: /' "$TMP/dpkg.log" | grep -v 'Reading database' | head -20
 check "the system group apikey exists" sh -c "getent group apikey >/dev/null"
 is "store directory: 0750 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey)" "750 root:apikey"
 is "store: 0640 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.db)" "640 root:apikey"
-is "lock: 0640 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.db.lock)" "640 root:apikey"
+is "writers' lock: 0600 root:root" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.db.wlock)" "600 root:root"
+check_fails "no lock of older versions" test -e /var/lib/apikey/keys.db.lock
 is "events: 0660 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.events)" "660 root:apikey"
 check "keyadm check passes on the new store" keyadm check
 check "keyadm accepts the shipped apikey.conf" sh -c "keyadm list >/dev/null"
@@ -123,28 +124,45 @@ keyadm create "$U" --name deb --service sshd >"$TMP/key" 2>"$TMP/create.err"
 check "keyadm create makes a key" test -s "$TMP/key"
 KID=$(sed -n 's/.*key \([A-Za-z0-9]*\) for .*/\1/p' "$TMP/create.err")
 # Self-service as keyadm(8) says for the package: setuid by statoverride,
-# the store in its 0750 root:apikey directory, which the user cannot search.
+# the store in its 0750 root:apikey directory, which the user cannot search;
+# the user finds keyadm on a login PATH (no sbin) through /usr/bin/keyadm.
+is "/usr/bin/keyadm links to ../sbin/keyadm" "$(readlink /usr/bin/keyadm)" ../sbin/keyadm
+is "a user's login PATH finds keyadm" "$(runuser -l "$U" -c 'command -v keyadm' 2>&1)" /usr/bin/keyadm
+like "not setuid as shipped, the user cannot read the store" \
+	"$(runuser -l "$U" -c 'keyadm list' 2>&1)" "Permission denied|not allowed|refused"
 dpkg-statoverride --update --add root root 4755 /usr/sbin/keyadm
+is "the statoverride makes keyadm setuid root at once" "$(stat -c '%a %U' /usr/sbin/keyadm)" "4755 root"
+runuser -l "$U" -c "keyadm create $U --name off" >"$TMP/offkey" 2>"$TMP/off.err"
+check_fails "setuid, but self_service off (as shipped): the user makes no key" test -s "$TMP/offkey"
+like "... and is told self-service is off" "$(cat "$TMP/off.err")" "self-service is not enabled"
+keyadm create root --name rootk >/dev/null 2>"$TMP/rootk.err"
+RKID=$(sed -n 's/.*key \([A-Za-z0-9]*\) for .*/\1/p' "$TMP/rootk.err")
 cp -p /etc/apikey/apikey.conf "$TMP/apikey.conf.orig"
 echo "self_service yes" >>/etc/apikey/apikey.conf
-like "self-service: the user lists keys (their own)" "$(runuser -u "$U" -- keyadm list 2>&1)" "^ID +OWNER"
-runuser -u "$U" -- keyadm create "$U" --name self >"$TMP/selfkey" 2>"$TMP/self.err"
-if [ ! -s "$TMP/selfkey" ] && grep -q 'keys.db: Permission denied' "$TMP/self.err"; then
-	# ak_txn_begin tests the store with access(2), which checks the real
-	# uid: the caller, who cannot search /var/lib/apikey.
-	skip "self-service writes under /var/lib/apikey (0750): the transaction's access(2) check uses the caller's uid (known bug)"
-else
-	check "self-service: the user makes a key of their own" test -s "$TMP/selfkey"
-	like "self-service: ... and sees it" "$(runuser -u "$U" -- keyadm list 2>&1)" " self "
-fi
-check_fails "self-service: ... and none for root" sh -c "runuser -u '$U' -- keyadm create root >/dev/null 2>&1"
+like "self-service: the user lists keys (their own)" "$(runuser -l "$U" -c 'keyadm list' 2>&1)" "^ID +OWNER"
+runuser -l "$U" -c "keyadm create $U --name self" >"$TMP/selfkey" 2>"$TMP/self.err"
+check "self-service: the user makes a key of their own" test -s "$TMP/selfkey" ||
+	sed 's/^/# self-service create: /' "$TMP/self.err"
+like "self-service: ... and sees it" "$(runuser -l "$U" -c 'keyadm list' 2>&1)" " self "
+SKID=$(sed -n 's/.*key \([A-Za-z0-9]*\) for .*/\1/p' "$TMP/self.err")
+like "self-service: the audit trail names the user as owner and actor" "$(keyadm audit 2>&1)" "create +$SKID +$U +$U"
+runuser -l "$U" -c "keyadm revoke $SKID --reason test" >/dev/null 2>&1
+like "self-service: the user revokes it" "$(keyadm show "$SKID" 2>&1)" "state: +revoked"
+is "self-service writes leave the store 0640 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.db)" "640 root:apikey"
+is "... the directory 0750 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey)" "750 root:apikey"
+is "... the writers' lock 0600 root:root" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.db.wlock)" "600 root:root"
+is "... the events 0660 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.events)" "660 root:apikey"
+check_fails "self-service: ... and none for root" sh -c "runuser -l '$U' -c 'keyadm create root' >/dev/null 2>&1"
+check_fails "self-service: ... nor revokes root's (id unknown to them)" \
+	sh -c "runuser -l '$U' -c 'keyadm revoke $RKID --reason test' >/dev/null 2>&1"
+like "... which stays active" "$(keyadm show "$RKID" 2>&1)" "state: +active"
 dpkg -i "$(deb apikey)" >/dev/null 2>&1
 is "self-service: a reinstallation keeps keyadm setuid" "$(stat -c %a /usr/sbin/keyadm)" 4755
 dpkg-statoverride --remove /usr/sbin/keyadm
 chmod 0755 /usr/sbin/keyadm
 cp -p "$TMP/apikey.conf.orig" /etc/apikey/apikey.conf
 like "without the statoverride, the user cannot read the store" \
-	"$(runuser -u "$U" -- keyadm list 2>&1)" "Permission denied|not allowed|refused"
+	"$(runuser -l "$U" -c 'keyadm list' 2>&1)" "Permission denied|not allowed|refused"
 sum=$(sha256sum </var/lib/apikey/keys.db)
 dpkg -i "$(deb apikey)" >/dev/null 2>&1
 is "reinstalling apikey succeeds" "$?" 0

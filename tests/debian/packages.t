@@ -57,6 +57,9 @@ check "the PAM module is in Debian's multiarch PAM directory" grep -qx "/lib/$M/
 check "the SASL plugin is beside, not in, the sasl2 directory" grep -qx "/usr/lib/$M/apikey/libapikey.so" "$TMP/c.sasl"
 check_fails "no package puts anything into the sasl2 directory" grep -q "/sasl2/." "$TMP/c.apikey" "$TMP/c.pam" "$TMP/c.sasl"
 check "keyadm in /usr/sbin" grep -qx /usr/sbin/keyadm "$TMP/c.apikey"
+is "... not setuid as shipped, and /usr/bin/keyadm a link to ../sbin/keyadm for the users' PATH" \
+	"$(dpkg-deb -c "$DEBS/apikey_${V}_$A.deb" | awk '$6 ~ /usr\/s?bin\/keyadm$/ { print $6, $1, $7, $8 }' | sort | tr '\n' ' ')" \
+	"./usr/bin/keyadm lrwxrwxrwx -> ../sbin/keyadm ./usr/sbin/keyadm -rwxr-xr-x   "
 deps=$(for p in apikey libpam-apikey libsasl2-modules-apikey; do
 	dpkg-deb -f "$DEBS/${p}_${V}_$A.deb" Depends Pre-Depends
 done | tr ',|' '\n\n' | sed 's/(.*)//; s/^[A-Za-z-]*://; s/[[:space:]]//g' | grep . | sort -u)
