@@ -95,7 +95,7 @@ DEPS_BUILD := gcc make libgdbm-dev libsodium-dev libpam0g-dev libsasl2-dev zlib1
 DEPS_TEST  := pkg-config libsasl2-modules sasl2-bin mandoc \
               clang-format clang libclang-rt-14-dev git python3 libpam-wrapper libpamtest0-dev pamtester openssh-server openssh-client sshpass \
               postfix swaks memcached libmemcached-tools valgrind libtsan2 procps iproute2 logrotate \
-              debhelper dpkg-dev fakeroot lintian bash-completion
+              debhelper dpkg-dev fakeroot lintian bash-completion openssl cyrus-common
 .PHONY: deps-test
 deps:
 	@sh .ci/deps.sh $(DEPS_BUILD)

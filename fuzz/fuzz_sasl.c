@@ -1,7 +1,8 @@
 /* The SASL plugin's PLAIN and LOGIN exchanges and its option parsing, on
  * arbitrary client messages and arbitrary option values, against the
  * fixture store (fixture.h). The plugin is compiled in whole; the harness
- * stands in for libsasl2's utilities (options, logging, canon_user).
+ * stands in for libsasl2's utilities (options, logging, canon_user, the
+ * default proxy policy).
  *
  * Input: one flags byte, with FI_FLAG four bytes saying which of the first
  * 32 calls of the plugin and the core fail (fuzz/failinj.h: allocations,
@@ -31,7 +32,7 @@ static struct {
 	int n;
 } opt;
 
-static char authcid[FIELD_MAX + 1];
+static char authcid[FIELD_MAX + 1], authzid[FIELD_MAX + 1];
 
 /* A secret the administrator put in an option may be logged with it; one
  * from the client may not. */
@@ -118,7 +119,33 @@ static int fz_canon(sasl_conn_t *conn, const char *in, unsigned len, unsigned fl
 	if (flags & SASL_CU_AUTHID) {
 		memcpy(authcid, in, len);
 		authcid[len] = '\0';
+		op->authid = authcid;
+		op->alen = len;
 	}
+	if (flags & SASL_CU_AUTHZID) {
+		memcpy(authzid, in, len);
+		authzid[len] = '\0';
+		op->user = authzid;
+		op->ulen = len;
+	}
+	return SASL_OK;
+}
+
+/* The library's default proxy policy: authzid must equal authcid. */
+static int fz_policy(sasl_conn_t *conn, void *ctx, const char *zid, unsigned zlen, const char *cid,
+                     unsigned clen, const char *realm, unsigned rlen, struct propctx *pc)
+{
+	(void)conn, (void)ctx, (void)realm, (void)rlen, (void)pc;
+	return zlen == clen && memcmp(zid, cid, clen) == 0 ? SASL_OK : SASL_BADAUTH;
+}
+
+static int fz_getcallback(sasl_conn_t *conn, unsigned long id, sasl_callback_ft *proc, void **ctx)
+{
+	(void)conn;
+	if (id != SASL_CB_PROXY_POLICY)
+		return SASL_FAIL;
+	*proc = (sasl_callback_ft)(void (*)(void))fz_policy; /* the library casts so too */
+	*ctx = NULL;
 	return SASL_OK;
 }
 
@@ -200,13 +227,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	u.malloc = fz_malloc;
 	u.free = fz_free;
 	u.checkpass = fz_checkpass;
+	u.getcallback = fz_getcallback;
 	memset(&sp, 0, sizeof(sp));
 	sp.utils = &u;
 	sp.service = (flags & 16) ? NULL : (flags & 8) ? "smtp" : "imap";
 	sp.ipremoteport = ips[(flags >> 1) & 3];
 	sp.canon_user = fz_canon;
 	memset(&op, 0, sizeof(op));
-	authcid[0] = '\0';
+	authcid[0] = authzid[0] = '\0';
 	if (sasl_server_plug_init(&u, SASL_SERVER_PLUG_VERSION, &ver, &plugs, &count) != SASL_OK)
 		__builtin_trap();
 	if (flags & 32) {

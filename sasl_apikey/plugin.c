@@ -4,10 +4,18 @@
  * password against a custom verifier (auxprop plugins only hand back
  * stored values), so the mechanisms themselves check the key.
  *
- * Thin: parse the client's message, ask the core, map the result, log,
- * canonicalise. Every copy of the password is wiped. No mutable globals:
- * several threads may authenticate at once (memcached); the core
- * serialises its cached store handle.
+ * The plugin outranks the stock PLAIN and LOGIN, and the library never
+ * falls back to another plugin of the same name: so an application whose
+ * SASL configuration has no apikey_ option gets the stock behaviour from
+ * this plugin (the password to the library's checkpass, which is the
+ * configured pwcheck_method). Either way the authentication identity is
+ * canonicalised first and only the canonical name is checked.
+ *
+ * Thin: parse the client's message, ask the core, map the result, log.
+ * Every copy of the password is wiped. Several threads may authenticate
+ * at once (memcached): the connection state is per connection, the core
+ * serialises its cached store handle, and the one mutable static (a
+ * warn-once flag) is set atomically.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +40,7 @@ struct opts {
 	char service[AK_SERVICE_LEN + 1]; /* "" -> the connection's service */
 	char events[1024];                /* "" -> beside the store; "none" */
 	int fallback;
+	int enabled; /* an apikey_ option is set: the application opted in */
 };
 
 struct conn {
@@ -40,7 +49,8 @@ struct conn {
 	char user[FIELD_MAX + 1]; /* LOGIN: the user name from step 1 */
 };
 
-/* One option into out; 0 when absent (out unchanged), -1 when too long. */
+/* One option into out; 0 when absent (out unchanged), 1 when set, -1 when
+ * too long. */
 static int get_opt(const sasl_utils_t *u, const char *name, char *out, size_t cap)
 {
 	const char *v = NULL;
@@ -58,26 +68,35 @@ static int get_opt(const sasl_utils_t *u, const char *name, char *out, size_t ca
 	return 1;
 }
 
+static int bad_opt(const sasl_utils_t *u, const char *name)
+{
+	u->log(u->conn, SASL_LOG_ERR, "apikey: invalid %s option: failing closed", name);
+	return -1;
+}
+
 /* Options are read per connection (the application may change its
- * configuration); anything malformed fails closed. */
+ * configuration); anything malformed fails closed, naming the option. */
 static int read_opts(const sasl_utils_t *u, struct opts *o)
 {
 	char fb[8] = "no";
+	int n;
 
 	memset(o, 0, sizeof(*o));
 	snprintf(o->db, sizeof(o->db), "%s", AK_DEFAULT_DB);
-	if (get_opt(u, "apikey_db", o->db, sizeof(o->db)) < 0 || o->db[0] != '/' ||
-	    get_opt(u, "apikey_service", o->service, sizeof(o->service)) < 0 ||
-	    get_opt(u, "apikey_events", o->events, sizeof(o->events)) < 0 ||
-	    (o->events[0] != '\0' && o->events[0] != '/' && strcmp(o->events, "none") != 0) ||
-	    get_opt(u, "apikey_fallback", fb, sizeof(fb)) < 0 ||
-	    (strcmp(fb, "yes") != 0 && strcmp(fb, "no") != 0)) {
-		u->log(u->conn, SASL_LOG_ERR,
-		       "apikey: invalid apikey_db, apikey_service, apikey_events or "
-		       "apikey_fallback "
-		       "option: failing closed");
-		return -1;
-	}
+	if ((n = get_opt(u, "apikey_db", o->db, sizeof(o->db))) < 0 || o->db[0] != '/')
+		return bad_opt(u, "apikey_db");
+	o->enabled |= n;
+	if ((n = get_opt(u, "apikey_service", o->service, sizeof(o->service))) < 0)
+		return bad_opt(u, "apikey_service");
+	o->enabled |= n;
+	if ((n = get_opt(u, "apikey_events", o->events, sizeof(o->events))) < 0 ||
+	    (o->events[0] != '\0' && o->events[0] != '/' && strcmp(o->events, "none") != 0))
+		return bad_opt(u, "apikey_events");
+	o->enabled |= n;
+	if ((n = get_opt(u, "apikey_fallback", fb, sizeof(fb))) < 0 ||
+	    (strcmp(fb, "yes") != 0 && strcmp(fb, "no") != 0))
+		return bad_opt(u, "apikey_fallback");
+	o->enabled |= n;
 	o->fallback = strcmp(fb, "yes") == 0;
 	return 0;
 }
@@ -145,38 +164,93 @@ static int map_result(enum ak_result r)
 	return r == AK_UNAVAILABLE ? SASL_UNAVAIL : SASL_BADAUTH;
 }
 
-/* user and the NUL-terminated secret: a key goes to the core, anything
- * else to the library's checkpass when apikey_fallback is yes. */
-static int check_secret(sasl_server_params_t *sp, const char *user, const char *secret, size_t len)
+/* A separate authzid, after the key checked out: canonicalised (as
+ * verified: there is no auxprop to look it up in), then the application's
+ * proxy policy (the library's default: authzid must equal authcid). The
+ * library asks the same policy again after the mechanism returns; asking
+ * here first keeps a refused login from being logged and recorded as a
+ * valid use. */
+static int authorize(sasl_server_params_t *sp, sasl_out_params_t *op, const char *authzid)
 {
-	struct ak_verify_req req = {user, secret, len, NULL, NULL, 0};
+	sasl_authorize_t *policy = NULL;
+	void *ctx = NULL;
+	int rc;
+
+	rc = sp->canon_user(sp->utils->conn, authzid, 0,
+	                    SASL_CU_AUTHZID | SASL_CU_EXTERNALLY_VERIFIED, op);
+	if (rc != SASL_OK)
+		return rc;
+	if (sp->utils->getcallback(sp->utils->conn, SASL_CB_PROXY_POLICY,
+	                           (sasl_callback_ft *)&policy, &ctx) != SASL_OK ||
+	    policy == NULL)
+		return SASL_NOAUTHZ;
+	return policy(sp->utils->conn, ctx, op->user, op->ulen, op->authid, op->alen,
+	              sp->user_realm, sp->urlen, sp->propctx);
+}
+
+/* The key path: the canonical authcid (op->authid) must own the key. */
+static int check_key(sasl_server_params_t *sp, sasl_out_params_t *op, const struct opts *o,
+                     const char *authzid, const char *secret, size_t len)
+{
+	struct ak_verify_req req = {op->authid, secret, len, NULL, NULL, 0};
 	struct ak_verify_res res;
 	struct ak_error e = {AK_OK, ""};
-	struct opts o;
 	char src[128];
+	int rc;
 
-	if (read_opts(sp->utils, &o) != 0)
-		return SASL_BADPARAM;
-	if (!ak_looks_like_key(secret, len) && o.fallback)
-		return sp->utils->checkpass(sp->utils->conn, user, (unsigned)strlen(user), secret,
-		                            (unsigned)len);
-	req.service = o.service[0] ? o.service : (sp->service ? sp->service : "");
+	req.service = o->service[0] ? o->service : (sp->service ? sp->service : "");
 	req.source = source_of(sp, src, sizeof(src));
 	memset(&res, 0, sizeof(res));
 	res.result = AK_MALFORMED;
-	if (!ak_user_valid(user)) {
+	if (!ak_user_valid(op->authid)) {
 		req.user = "-"; /* never reaches the store, never logged raw */
 		log_result(sp, &req, &res, "invalid user name");
 		return SASL_BADAUTH;
 	}
-	if (ak_looks_like_key(secret, len)) {
-		if (ak_verify_path(o.db, 0, &req, &res, &e) != AK_VALID &&
-		    res.result != AK_UNAVAILABLE)
-			e.msg[0] = '\0';
-		record_event(sp->utils, &o, &req, &res);
+	if (!ak_looks_like_key(secret, len)) {
+		log_result(sp, &req, &res, NULL);
+		return SASL_BADAUTH;
 	}
+	if (ak_verify_path(o->db, 0, &req, &res, &e) != AK_VALID && res.result != AK_UNAVAILABLE)
+		e.msg[0] = '\0';
+	if (res.result == AK_VALID && authzid != NULL &&
+	    (rc = authorize(sp, op, authzid)) != SASL_OK) {
+		sp->utils->log(
+		        sp->utils->conn, SASL_LOG_ERR,
+		        "apikey: authorization failure; user=%s key=%s service=%s source=%s: "
+		        "the proxy policy refuses another authorization identity",
+		        req.user, res.id, req.service, req.source ? req.source : "-");
+		return rc;
+	}
+	record_event(sp->utils, o, &req, &res);
 	log_result(sp, &req, &res, res.result == AK_UNAVAILABLE ? e.msg : NULL);
 	return map_result(res.result);
+}
+
+/* The stock path (as plain.c and login.c): the canonical authcid's
+ * password to the library's checkpass, that is the pwcheck_method (sasldb,
+ * saslauthd, ...); then a separate authzid, canonicalised and looked up as
+ * any authzid is, after dropping the authzid properties checkpass may have
+ * fetched for the authcid. */
+static int check_password(sasl_server_params_t *sp, sasl_out_params_t *op, const char *authzid,
+                          const char *secret, size_t len)
+{
+	const struct propval *pr;
+	int rc, i;
+
+	rc = sp->utils->checkpass(sp->utils->conn, op->authid, op->alen, secret, (unsigned)len);
+	if (rc != SASL_OK) {
+		sp->utils->seterror(sp->utils->conn, 0, "Password verification failed");
+		return rc;
+	}
+	if (authzid == NULL)
+		return SASL_OK;
+	if ((pr = sp->utils->prop_get(sp->propctx)) == NULL)
+		return SASL_FAIL;
+	for (i = 0; pr[i].name != NULL; i++)
+		if (pr[i].name[0] != '*' && pr[i].values != NULL)
+			sp->utils->prop_erase(sp->propctx, pr[i].name);
+	return sp->canon_user(sp->utils->conn, authzid, 0, SASL_CU_AUTHZID, op);
 }
 
 static void set_done(sasl_out_params_t *op)
@@ -191,23 +265,31 @@ static void set_done(sasl_out_params_t *op)
 	op->param_version = 0;
 }
 
-/* After the key checked out: the library canonicalises the names and
- * applies its proxy policy to a separate authorisation identity. */
-static int finish(sasl_server_params_t *sp, sasl_out_params_t *op, const char *authcid,
-                  const char *authzid)
+/* authcid (NUL-terminated), authzid (NULL or "" for none) and the
+ * NUL-terminated secret of len bytes. The authcid is canonicalised first
+ * (the user_realm appended, for one): only the canonical name is checked
+ * and recorded, so the identity the application sees is the key's owner. */
+static int authenticate(sasl_server_params_t *sp, sasl_out_params_t *op, const char *authcid,
+                        const char *authzid, const char *secret, size_t len)
 {
 	unsigned flags = SASL_CU_AUTHID | SASL_CU_EXTERNALLY_VERIFIED;
+	struct opts o;
 	int rc;
 
-	if (authzid == NULL || *authzid == '\0')
+	if (authzid != NULL && (*authzid == '\0' || strcmp(authzid, authcid) == 0))
+		authzid = NULL;
+	if (authzid == NULL)
 		flags |= SASL_CU_AUTHZID;
-	rc = sp->canon_user(sp->utils->conn, authcid, 0, flags, op);
-	if (rc == SASL_OK && !(flags & SASL_CU_AUTHZID))
-		/* Also externally verified: otherwise the library looks the
-		 * authzid up in auxprop and, with none loaded, fails. Its proxy
-		 * policy still decides whether authcid may act as authzid. */
-		rc = sp->canon_user(sp->utils->conn, authzid, 0,
-		                    SASL_CU_AUTHZID | SASL_CU_EXTERNALLY_VERIFIED, op);
+	/* A malformed option is the administrator's error: a temporary
+	 * failure (SMTP 454), not the client's 535. */
+	if (read_opts(sp->utils, &o) != 0)
+		return SASL_UNAVAIL;
+	if ((rc = sp->canon_user(sp->utils->conn, authcid, 0, flags, op)) != SASL_OK)
+		return rc;
+	if (!o.enabled || (o.fallback && !ak_looks_like_key(secret, len)))
+		rc = check_password(sp, op, authzid, secret, len);
+	else
+		rc = check_key(sp, op, &o, authzid, secret, len);
 	if (rc == SASL_OK)
 		set_done(op);
 	return rc;
@@ -243,8 +325,7 @@ static int plain_step(sasl_server_params_t *sp, const char *in, unsigned len, sa
 	slen = len - zlen - clen - 2;
 	if (slen == 0 || slen > SECRET_MAX || memchr(secret, '\0', slen) != NULL)
 		goto out;
-	if ((rc = check_secret(sp, authcid, secret, slen)) == SASL_OK)
-		rc = finish(sp, op, authcid, authzid);
+	rc = authenticate(sp, op, authcid, authzid, secret, slen);
 out:
 	sodium_memzero(msg, sizeof(msg));
 	return rc == SASL_BADPROT ? badprot(sp, "PLAIN") : rc;
@@ -285,8 +366,7 @@ static int login_step(struct conn *c, sasl_server_params_t *sp, const char *in, 
 		goto out;
 	memcpy(secret, in, len);
 	secret[len] = '\0';
-	if ((rc = check_secret(sp, c->user, secret, len)) == SASL_OK)
-		rc = finish(sp, op, c->user, NULL);
+	rc = authenticate(sp, op, c->user, NULL, secret, len);
 out:
 	sodium_memzero(secret, sizeof(secret));
 	return rc == SASL_BADPROT ? badprot(sp, "LOGIN") : rc;

@@ -5,8 +5,11 @@
 # stock sshd PAM stack, a sasldb user through the real libsasl2), that keyadm and the
 # store work, the pam-auth-update profile (keys and passwords log in, wrong
 # passwords and revoked keys do not; --disable leaves no trace), the SASL
-# plugin's opt-in link, remove and purge. TAP lines numbered from $N0.
+# plugin in the sasl2 directory (an application that did not opt in keeps
+# its sasldb users, one that opts in as sasl_apikey(8) says takes keys),
+# remove and purge. TAP lines numbered from $N0.
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/deploy/snippet.sh"
 _n=$N0
 # The installed keyadm with its defaults: the store and the policy the
 # package made, not the test store of lib.sh.
@@ -34,14 +37,25 @@ pt() {
 printf 'sasl-pw-%s' "$$" | saslpasswd2 -f "$TMP/sasldb" -p -c -u localhost carol
 printf 'sasl-pw-%s\n' "$$" >"$TMP/spw"
 SDB="--opt auxprop_plugin=sasldb --opt sasldb_path=$TMP/sasldb --opt pwcheck_method=auxprop"
-# st NAME WANT PWFILE [OPTS]: one PLAIN exchange with the system's plugins
+# st NAME WANT PWFILE [OPTS]: one PLAIN exchange with the system's
+# plugins, as an application with sasldb and no apikey_ option (one that
+# did not opt in)
 st() {
 	_d=$1 _w=$2 _p=$3
 	shift 3
 	# shellcheck disable=SC2086 # option list
-	"$TRY" --plugins "$SASLDIR" --db /var/lib/apikey/keys.db --mech PLAIN --user carol \
+	"$TRY" --plugins "$SASLDIR" --db none --mech PLAIN --user carol \
 		--service smtp --remote 127.0.0.1 $SDB "$@" <"$_p" >"$TMP/st.out" 2>"$TMP/st.err"
 	like "$_d" "$(cat "$TMP/st.out")" "$_w"
+}
+# st_in NAME WANT PWFILE: the same application opted in, with the lines
+# of sasl_apikey(8)'s smtpd.conf as its SASL options
+snippet "$TOP/man/sasl_apikey.8" postfix-smtpd.conf >"$TMP/optin.conf"
+st_in() {
+	_a=$1 _b=$2 _c=$3
+	set --
+	while IFS= read -r _l; do set -- "$@" --opt "${_l%%:*}=${_l#*: }"; done <"$TMP/optin.conf"
+	st "$_a" "$_b" "$_c" "$@"
 }
 # A real sshd with Debian's own PAM service file, its own host key and
 # config on 127.0.0.1; it runs, unrestarted, through the whole test.
@@ -109,14 +123,19 @@ is "events: 0660 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.events)
 check "keyadm check passes on the new store" keyadm check
 check "keyadm accepts the shipped apikey.conf" sh -c "keyadm list >/dev/null"
 check "/etc/pam.d is unchanged by the installation" diff -r "$TMP/pam.d.before" /etc/pam.d
-check_fails "nothing is in the sasl2 directory" test -e "$SASLDIR/libapikey.so"
+check "the plugin is in the sasl2 directory" test -f "$SASLDIR/libapikey.so"
 pt "after: the Unix password still logs in" ok "$TMP/upw"
 pt "after: a wrong password still does not" fail "$TMP/wpw"
 ssh_login "after: the Unix password still logs in to sshd" ok "$TMP/upw"
 ssh_login "after: a wrong password does not log in to sshd" fail "$TMP/wpw"
 if [ "$have_try" = 1 ]; then
-	st "after: the sasldb user still logs in with stock PLAIN" "^SASL_OK user=carol .*plugin=plain" "$TMP/spw"
+	st "after: the sasldb user of an application that did not opt in still logs in (through our PLAIN)" \
+		"^SASL_OK user=carol .*plugin=apikey$" "$TMP/spw"
+	unlike "... and our plugin logs nothing of its own for it" "$(cat "$TMP/st.err")" "apikey:"
 	st "after: a wrong sasldb password still does not" "^SASL_BADAUTH" "$TMP/wpw"
+	keyadm create carol --service smtp >"$TMP/ckey" 2>"$TMP/ckey.err"
+	CKID=$(sed -n 's/.*key \([A-Za-z0-9]*\) for .*/\1/p' "$TMP/ckey.err")
+	st "after: carol's key does not log in where the application did not opt in" "^SASL_BADAUTH" "$TMP/ckey"
 fi
 
 # ---- keyadm, and a reinstallation that must not touch the store
@@ -221,15 +240,17 @@ check_fails "disabled: no PAM file names pam_apikey" grep -rq pam_apikey /etc/pa
 check "disabled: /etc/pam.d is as before the installation" diff -r "$TMP/pam.d.before" /etc/pam.d
 pt "disabled: the Unix password logs in" ok "$TMP/upw"
 
-# ---- the SASL plugin's opt-in link
+# ---- an application that opts in, as sasl_apikey(8) says
 if [ "$have_try" = 1 ]; then
-	keyadm create carol --service smtp >"$TMP/ckey" 2>/dev/null
-	ln -s ../apikey/libapikey.so "$SASLDIR/"
-	st "linked: carol's key logs in through our plugin" "^SASL_OK user=carol .*plugin=apikey" "$TMP/ckey"
-	st "linked, apikey_fallback: yes: the sasldb password still logs in" "^SASL_OK user=carol" "$TMP/spw" \
-		--opt apikey_fallback=yes
-	st "linked, apikey_fallback: yes: a wrong password does not" "^SASL_BADAUTH" "$TMP/wpw" \
-		--opt apikey_fallback=yes
+	like "the page's smtpd.conf opts in with apikey_db" "$(cat "$TMP/optin.conf")" "^apikey_db: /var/lib/apikey/keys.db$"
+	keyadm create root --service smtp >"$TMP/rootsmtp" 2>/dev/null
+	st_in "opted in: carol's key logs in through our plugin" "^SASL_OK user=carol .*plugin=apikey$" "$TMP/ckey"
+	st_in "opted in: the sasldb password is no key (no apikey_fallback)" "^SASL_BADAUTH" "$TMP/spw"
+	st_in "opted in: another user's key does not" "^SASL_BADAUTH" "$TMP/rootsmtp"
+	keyadm revoke "$CKID" --reason test >/dev/null 2>&1
+	st_in "opted in: the revoked key does not" "^SASL_BADAUTH" "$TMP/ckey"
+	like "... and the plugin says why" "$(cat "$TMP/st.err")" "result=REVOKED"
+	st "not opted in: the sasldb user still logs in" "^SASL_OK user=carol" "$TMP/spw"
 fi
 
 # ---- remove libpam-apikey while its profile is enabled: no PAM line left
@@ -252,10 +273,13 @@ while read -r f; do
 	[ -e "$f" ] || [ -L "$f" ] && left="$left $f"
 done <"$TMP/files"
 is "purged: no file of the packages is left" "$left" ""
-for d in /etc/apikey /usr/share/doc/apikey /usr/lib/$M/apikey /usr/share/doc/libpam-apikey; do
+for d in /etc/apikey /usr/share/doc/apikey /usr/share/doc/libpam-apikey; do
 	check_fails "purged: $d is gone" test -e "$d"
 done
-check_fails "purged: the dangling plugin link is gone" test -L "$SASLDIR/libapikey.so"
+check_fails "purged: the plugin is gone from the sasl2 directory" test -e "$SASLDIR/libapikey.so"
+if [ "$have_try" = 1 ]; then
+	st "purged: the sasldb user logs in with stock PLAIN" "^SASL_OK user=carol .*plugin=plain" "$TMP/spw"
+fi
 check_fails "purged: no PAM file names pam_apikey" grep -rq pam_apikey /etc/pam.d
 check "purged: /etc/pam.d is as before the installation" diff -r "$TMP/pam.d.before" /etc/pam.d
 check_fails "purged: pam-auth-update's state (/var/lib/pam) names apikey no more" grep -rqw apikey /var/lib/pam
@@ -292,14 +316,6 @@ is "first installation over an existing store: untouched" "$(sha256sum </var/lib
 dpkg --purge apikey >/dev/null 2>&1
 is "... and purge keeps it" "$(sha256sum </var/lib/apikey/keys.db 2>&1)" "$sum"
 rm -rf /var/lib/apikey
-
-# ---- the plugin's removal takes only its own link away, not a link of
-# the admin's to another build
-dpkg -i "$(deb libsasl2-modules-apikey)" >/dev/null 2>&1
-ln -s /usr/local/lib/apikey/libapikey.so "$SASLDIR/libapikey.so"
-dpkg --purge libsasl2-modules-apikey >/dev/null 2>&1
-is "a link to another build of the plugin stays" "$(readlink "$SASLDIR/libapikey.so")" /usr/local/lib/apikey/libapikey.so
-rm -f "$SASLDIR/libapikey.so"
 
 is "sshd ran through it all without a restart" "$(cat "$TMP/sshd.pid")" "$SSHD_PID"
 kill "$SSHD_PID"

@@ -22,15 +22,18 @@ need "there is no user nobody" id nobody
 H="$TOP/tests/hardening"
 
 new_store
-new_key "$TMP/a" alice >/dev/null
-new_key "$TMP/b" bob >/dev/null
-R=$(new_key "$TMP/r" alice)
+# memcached passes its host name as the user_realm: the canonical names,
+# and so the keys' owners, are alice@HOST and bob@HOST.
+HN=$(hostname)
+new_key "$TMP/a" "alice@$HN" >/dev/null
+new_key "$TMP/b" "bob@$HN" >/dev/null
+R=$(new_key "$TMP/r" "alice@$HN")
 ka revoke "$R" >/dev/null 2>&1
 forge "$TMP/a" "$TMP/f"
 chmod 0644 "$DB" # memcached runs as nobody
 chmod 0755 "$PLUGDIR"
-CASES="ok:PLAIN:alice:$TMP/a ok:LOGIN:bob:$TMP/b no:PLAIN:alice:$TMP/r no:LOGIN:alice:$TMP/f
-no:PLAIN:bob:$TMP/a"
+CASES="ok:PLAIN:alice@$HN:$TMP/a ok:LOGIN:bob@$HN:$TMP/b no:PLAIN:alice@$HN:$TMP/r
+no:LOGIN:alice@$HN:$TMP/f no:PLAIN:bob@$HN:$TMP/a"
 
 # churn PID OUT: keyadm creates and revokes other keys while PID runs;
 # OUT gets "writes failures".

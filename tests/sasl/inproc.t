@@ -67,8 +67,16 @@ P="--mech PLAIN --user alice --service smtp --remote 127.0.0.1"
 	# authorisation identity
 	res "authzid equal to the authcid: SASL_OK" SASL_OK "$TMP/a" $P --authzid alice
 	like "authzid alice: user alice" "$(cat "$TMP/st.out")" "user=alice authcid=alice"
+	: >"$TMP/keys.events"
 	is "a different authzid is refused by the default proxy policy" \
 		"$(st "$TMP/a" $P --authzid bob | sed 's/SASL_NOAUTHZ/SASL_BADAUTH/')" SASL_BADAUTH
+	like "refused authzid: logged as an authorization failure" "$(cat "$TMP/st.err")" \
+		"apikey: authorization failure; user=alice key=$A service=smtp"
+	unlike "refused authzid: not logged as accepted" "$(cat "$TMP/st.err")" "accepted for"
+	is "refused authzid: no event recorded" "$(wc -l <"$TMP/keys.events" | tr -d ' ')" 0
+	res "the same key without the authzid: SASL_OK" SASL_OK "$TMP/a" $P
+	is "and its use is recorded as VALID" "$(grep -c "	VALID	$A	alice	" "$TMP/keys.events")" 1
+	rm -f "$TMP/keys.events"
 	res "a different authzid with a permissive proxy policy: SASL_OK" SASL_OK "$TMP/a" $P --authzid bob --proxy yes
 	like "proxied: acts as bob, authenticated as alice" "$(cat "$TMP/st.out")" "user=bob authcid=alice"
 	res "a revoked key with an authzid: SASL_BADAUTH" SASL_BADAUTH "$TMP/r" $P --authzid alice
@@ -119,10 +127,36 @@ res "store mode restored: SASL_OK" SASL_OK "$TMP/a" $P
 rm "$DB" && head -c 3000 "$TMP/good.db" >"$DB" && chmod 0640 "$DB"
 is "truncated store: refused" "$(st "$TMP/a" $P | sed 's/SASL_BADAUTH/SASL_UNAVAIL/')" SASL_UNAVAIL
 cp "$TMP/good.db" "$DB" && chmod 0640 "$DB"
-res "apikey_fallback=maybe fails closed: SASL_BADPARAM" SASL_BADPARAM "$TMP/a" $P --opt apikey_fallback=maybe
-res "a relative apikey_db fails closed: SASL_BADPARAM" SASL_BADPARAM "$TMP/a" $P --opt apikey_db=keys.db
-like "a bad option is logged" "$(cat "$TMP/st.err")" "invalid apikey_db"
+# A malformed option is the administrator's error: a temporary failure
+# (SASL_UNAVAIL, SMTP 454), logged naming the option.
+res "apikey_fallback=maybe fails closed: SASL_UNAVAIL" SASL_UNAVAIL "$TMP/a" $P --opt apikey_fallback=maybe
+like "apikey_fallback=maybe: the log names the option" "$(cat "$TMP/st.err")" "apikey: invalid apikey_fallback option"
+res "a relative apikey_db fails closed: SASL_UNAVAIL" SASL_UNAVAIL "$TMP/a" $P --opt apikey_db=keys.db
+like "a relative apikey_db: the log names the option" "$(cat "$TMP/st.err")" "apikey: invalid apikey_db option"
+res "a relative apikey_events fails closed: SASL_UNAVAIL" SASL_UNAVAIL "$TMP/a" $P --opt apikey_events=keys.events
+like "a relative apikey_events: the log names the option" "$(cat "$TMP/st.err")" "apikey: invalid apikey_events option"
+res "an over-long apikey_service fails closed: SASL_UNAVAIL" SASL_UNAVAIL "$TMP/a" $P --opt "apikey_service=$(printf '%0300d' 0)"
+like "an over-long apikey_service: the log names the option" "$(cat "$TMP/st.err")" "apikey: invalid apikey_service option"
+res "a bad option refuses a plain password too: SASL_UNAVAIL" SASL_UNAVAIL "$TMP/pw" $P --opt apikey_fallback=maybe
 res "the store is back: SASL_OK" SASL_OK "$TMP/a" $P
+
+# With a user_realm the library canonicalises alice to alice@REALM before
+# any check: a key must belong to that canonical name, and the log names it.
+AR=$(new_key "$TMP/ar" alice@example.org)
+res "realm example.org: alice's key is refused" SASL_BADAUTH "$TMP/a" $P --realm example.org
+like "realm: refused as WRONG_USER for the canonical name" "$(cat "$TMP/st.err")" \
+	"user=alice@example.org key=$A result=WRONG_USER"
+res "realm example.org: alice@example.org's key logs in as alice" SASL_OK "$TMP/ar" $P --realm example.org
+like "realm: the application sees alice@example.org" "$(cat "$TMP/st.out")" \
+	"^SASL_OK user=alice@example.org authcid=alice@example.org "
+like "realm: the log names the identity authorised" "$(cat "$TMP/st.err")" \
+	"key $AR accepted for alice@example.org service smtp"
+res "realm: LOGIN as alice, the same" SASL_OK "$TMP/ar" --mech LOGIN --user alice --realm example.org
+like "realm, LOGIN: alice@example.org" "$(cat "$TMP/st.out")" "^SASL_OK user=alice@example.org "
+res "no realm: alice@example.org's key as alice is refused" SASL_BADAUTH "$TMP/ar" $P
+res "no realm: alice@example.org's key as alice@example.org" SASL_OK "$TMP/ar" --mech PLAIN --user alice@example.org
+res "realm example.org: alice@other.org keeps its own realm (refused)" SASL_BADAUTH "$TMP/ar" \
+	--mech PLAIN --user alice@other.org --realm example.org
 
 # A revocation between two exchanges in the same process.
 V=$(new_key "$TMP/v" alice)
@@ -149,6 +183,29 @@ if command -v saslpasswd2 >/dev/null 2>&1 && [ -f "$STOCK/libsasldb.so" ]; then
 	res "fallback no: the sasldb password is refused" SASL_BADAUTH "$TMP/carolpw" --mech PLAIN --user carol $FB --opt apikey_fallback=no
 	res "fallback default (no): the sasldb password is refused" SASL_BADAUTH "$TMP/carolpw" --mech PLAIN --user carol $FB
 	no_secret_in "$TMP/st.err" "$TMP/carolpw"
+
+	# No apikey_ option at all: the application did not opt in, and the
+	# plugin behaves as the stock PLAIN and LOGIN (pwcheck_method).
+	N="--db none $FB"
+	res "not opted in: a sasldb password logs in" SASL_OK "$TMP/carolpw" --mech PLAIN --user carol $N
+	like "not opted in: through our plugin, user carol" "$(cat "$TMP/st.out")" "^SASL_OK user=carol authcid=carol mech=PLAIN plugin=apikey$"
+	unlike "not opted in: no apikey line in the log" "$(cat "$TMP/st.err")" "apikey:"
+	res "not opted in: LOGIN with a sasldb password" SASL_OK "$TMP/carolpw" --mech LOGIN --user carol $N
+	res "not opted in: a wrong sasldb password is refused" SASL_BADAUTH "$TMP/carolbad" --mech PLAIN --user carol $N
+	is "not opted in: a key is only a password sasldb does not know" "$(st "$TMP/a" --mech PLAIN --user alice $N | sed 's/SASL_NOUSER/SASL_BADAUTH/')" SASL_BADAUTH
+	unlike "not opted in: the key never reached the store" "$(cat "$TMP/st.err")" "apikey:"
+	res "not opted in: carol as authzid of carol" SASL_OK "$TMP/carolpw" --mech PLAIN --user carol --authzid carol $N
+	is "not opted in: another authzid refused by the proxy policy" "$(st "$TMP/carolpw" --mech PLAIN --user carol --authzid alice $N | sed 's/SASL_NOAUTHZ/SASL_BADAUTH/')" SASL_BADAUTH
+	# The same exchanges with only the stock plugins: the same results.
+	mkdir "$TMP/stockonly"
+	cp "$STOCK/libplain.so" "$STOCK/liblogin.so" "$STOCK/libsasldb.so" "$TMP/stockonly/"
+	for c in "carolpw PLAIN carol" "carolpw LOGIN carol" "carolbad PLAIN carol" "a PLAIN alice"; do
+		set -- $c
+		st "$TMP/$1" --mech "$2" --user "$3" $N >/dev/null
+		ours=$(cut -d' ' -f1-3 "$TMP/st.out")
+		stock=$("$SASLTRY" --plugins "$TMP/stockonly" $N --mech "$2" --user "$3" <"$TMP/$1" 2>/dev/null | cut -d' ' -f1-3)
+		is "not opted in: $2 $3 with $1 gives what the stock plugins give" "$ours" "$stock"
+	done
 	rm -f "$PLUGDIR/libsasldb.so"
 else
 	skip "saslpasswd2 or the stock libsasldb.so is missing"

@@ -2,7 +2,9 @@
 # shellcheck disable=SC2034,SC2086 # ids kept for reference; option lists split on purpose
 # A real memcached -S (SASL, binary protocol) on 127.0.0.1 with sasl_apikey,
 # driven by the SASL-capable libmemcached tools, several clients at once.
-# memcached reads <SASL_CONF_PATH>/memcached.conf and runs as nobody.
+# memcached reads <SASL_CONF_PATH>/memcached.conf and runs as nobody. It
+# gives the library its host name as the user_realm: alice logs in as
+# alice@HOST, so the keys are made for that canonical name.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/cli/cli.sh"
 . "$TOP/tests/sasl/sasllib.sh"
@@ -14,12 +16,14 @@ need "memcached has no SASL support" sh -c 'memcached -h | grep -q -- --enable-s
 need "there is no user nobody" id nobody
 
 new_store
-A=$(new_key "$TMP/a" alice)
-R=$(new_key "$TMP/r" alice)
-D=$(new_key "$TMP/d" alice)
-S=$(new_key "$TMP/s" alice --service smtp)
-V=$(new_key "$TMP/v" alice)
-: "$A $D $S"
+U="alice@$(hostname)"
+A=$(new_key "$TMP/a" "$U")
+R=$(new_key "$TMP/r" "$U")
+D=$(new_key "$TMP/d" "$U")
+S=$(new_key "$TMP/s" "$U" --service smtp)
+V=$(new_key "$TMP/v" "$U")
+P=$(new_key "$TMP/p" alice)
+: "$A $D $S $P"
 ka revoke "$R" >/dev/null 2>&1
 ka disable "$D" >/dev/null 2>&1
 forge "$TMP/a" "$TMP/forged"
@@ -57,6 +61,9 @@ check_fails "alice's key as bob: refused" q mc memcstat "$TMP/a" bob
 check_fails "key limited to smtp: refused by memcached" q mc memcstat "$TMP/s" alice
 printf 'hunter2\n' >"$TMP/pw"
 check_fails "a normal password: refused" q mc memcstat "$TMP/pw" alice
+check_fails "a key of alice without the realm: refused (alice is alice@HOST here)" q mc memcstat "$TMP/p" alice
+check "  logged as WRONG_USER for the canonical name" grep -q "user=$U key=$P result=WRONG_USER" "$TMP/mc.log"
+check "a valid key accepted for the canonical name" grep -q "key $A accepted for $U service memcached" "$TMP/mc.log"
 
 # Several clients at once (memcached authenticates on its worker threads).
 i=0 pids=""
@@ -87,5 +94,5 @@ check "memcached is still running" kill -0 "$MC"
 
 check "memcached's log has our plugin's lines" grep -q "apikey: " "$TMP/mc.log"
 check "the log names the revoked key's result" grep -q "key=$V result=REVOKED" "$TMP/mc.log"
-no_secret_in "$TMP/mc.log" "$TMP/a" "$TMP/r" "$TMP/d" "$TMP/s" "$TMP/v" "$TMP/forged"
+no_secret_in "$TMP/mc.log" "$TMP/a" "$TMP/r" "$TMP/d" "$TMP/s" "$TMP/v" "$TMP/p" "$TMP/forged"
 done_testing

@@ -2,13 +2,19 @@
 # shellcheck disable=SC2034,SC2086 # ids kept for reference; option lists split on purpose
 # Precedence: with the stock PLAIN and LOGIN plugins in the same directory,
 # ours handles the exchange whatever order the files were created in (the
-# library orders equal-ranked mechanisms by readdir()).
+# library orders equal-ranked mechanisms by readdir()); and in every order
+# an application without an apikey_ option keeps the stock behaviour (its
+# sasldb password logs in, through ours).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/cli/cli.sh"
 . "$TOP/tests/sasl/sasllib.sh"
 
 need "the stock libplain.so and liblogin.so are missing" test -f "$STOCK/libplain.so" -a -f "$STOCK/liblogin.so"
+need "saslpasswd2 or the stock libsasldb.so is missing" test -f "$STOCK/libsasldb.so" -a -x /usr/sbin/saslpasswd2
 new_store
+printf 'carol-password' | saslpasswd2 -f "$TMP/sasldb" -p -c -u localhost carol
+printf 'carol-password\n' >"$TMP/carolpw"
+NOT_IN="--db none --opt auxprop_plugin=sasldb --opt sasldb_path=$TMP/sasldb --opt pwcheck_method=auxprop"
 A=$(new_key "$TMP/a" alice)
 R=$(new_key "$TMP/r" alice)
 ka revoke "$R" >/dev/null 2>&1
@@ -32,6 +38,7 @@ fill() {
 		touch "$PLUGDIR/lib$_p.so"
 		sleep 0.05
 	done
+	cp "$STOCK/libsasldb.so" "$PLUGDIR/"
 }
 
 for order in "apikey plain login" "plain login apikey" "plain apikey login" "login plain apikey" \
@@ -42,6 +49,8 @@ for order in "apikey plain login" "plain login apikey" "plain apikey login" "log
 		res "[$order] $mech: a valid key is accepted" SASL_OK "$TMP/a" --mech $mech --user alice --service smtp
 		like "[$order] $mech: handled by libapikey" "$(cat "$TMP/st.out")" "mech=$mech plugin=apikey$"
 		res "[$order] $mech: a revoked key is refused" SASL_BADAUTH "$TMP/r" --mech $mech --user alice --service smtp
+		res "[$order] $mech: not opted in, a sasldb password logs in" SASL_OK "$TMP/carolpw" --mech $mech --user carol $NOT_IN
+		like "[$order] $mech: not opted in, still through libapikey" "$(cat "$TMP/st.out")" "user=carol .*plugin=apikey$"
 	done
 done
 

@@ -4,13 +4,15 @@
  *
  *   sasl-try --plugins DIR --db DB --mech PLAIN|LOGIN --user U
  *            [--authzid Z] [--service S] [--remote IP] [--initial yes|no]
- *            [--proxy yes] [--opt name=value ...] [--between CMD]
+ *            [--proxy yes] [--realm R] [--opt name=value ...] [--between CMD]
  *            [--raw HEX | --raw-file FILE] < password
  *
  * The server loads its mechanisms only from DIR; the client uses the stock
  * plugins of the system's SASL directory. Server options come from a
  * SASL_CB_GETOPT callback: apikey_db=DB, mech_list="PLAIN LOGIN", log_level=4
- * and the --opt pairs (which win). The password is read from stdin, never
+ * and the --opt pairs (which win); --db none sets no apikey_db (an
+ * application that did not opt in). --realm R is the user_realm the server
+ * passes to sasl_server_new. The password is read from stdin, never
  * from argv, and is never printed. --raw/--raw-file send a hand-made first
  * message straight to sasl_server_start (no client). --proxy yes installs a
  * proxy policy that lets any authcid act as any authzid. --between CMD runs
@@ -35,7 +37,7 @@
 #define PASS_MAX 70000
 #define OPTS_MAX 32
 
-static const char *server_dir, *user, *authzid = "";
+static const char *server_dir, *user, *authzid = "", *realm;
 static const char *opts[OPTS_MAX];
 static int nopts;
 static sasl_secret_t *secret;
@@ -348,6 +350,8 @@ int main(int argc, char **argv)
 			authzid = v;
 		else if (strcmp(a, "--service") == 0)
 			service = v;
+		else if (strcmp(a, "--realm") == 0)
+			realm = v;
 		else if (strcmp(a, "--remote") == 0)
 			remote = v;
 		else if (strcmp(a, "--initial") == 0 && (!strcmp(v, "yes") || !strcmp(v, "no")))
@@ -369,9 +373,11 @@ int main(int argc, char **argv)
 		return usage();
 	snprintf(db_opt, sizeof(db_opt), "apikey_db=%s", db);
 	/* --opt pairs come later in the table and win over this default */
-	memmove(opts + 1, opts, sizeof(opts[0]) * (size_t)nopts);
-	opts[0] = db_opt;
-	nopts++;
+	if (strcmp(db, "none") != 0) {
+		memmove(opts + 1, opts, sizeof(opts[0]) * (size_t)nopts);
+		opts[0] = db_opt;
+		nopts++;
+	}
 	want_mech = mech;
 	if (remote != NULL) {
 		if (strlen(remote) > 200)
@@ -407,7 +413,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "sasl-try: the --between command failed\n");
 		}
 		status = 1;
-		rc = sasl_server_new(service, "localhost", NULL, "127.0.0.1;25",
+		rc = sasl_server_new(service, "localhost", realm, "127.0.0.1;25",
 		                     remote ? remote_buf : NULL, proxy ? proxy_cbs : NULL, 0, &s);
 		if (rc != SASL_OK) {
 			printf("%s (server new)\n", result_name(rc));
