@@ -108,14 +108,16 @@ check: deps-test all $(TEST_BINS)
 demo: deps-test all
 	@sh tests/demo.sh
 
+# Every example of conf/hooks.d, executable (a hook) or not (its README).
+HOOK_EXAMPLES := $(wildcard conf/hooks.d/*)
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 keyadm/keyadm $(DESTDIR)$(SBINDIR)/keyadm
 	install -m 0644 man/keyadm.8 $(DESTDIR)$(MANDIR)/man8/keyadm.8
 	install -m 0644 man/apikey.conf.5 $(DESTDIR)$(MANDIR)/man5/apikey.conf.5
 	install -d $(DESTDIR)$(EXAMPLESDIR)/hooks.d
-	install -m 0755 conf/hooks.d/dovecot-auth-cache-flush $(DESTDIR)$(EXAMPLESDIR)/hooks.d/
-	install -m 0644 conf/hooks.d/README $(DESTDIR)$(EXAMPLESDIR)/hooks.d/
+	for f in $(HOOK_EXAMPLES); do m=0644; [ ! -x "$$f" ] || m=0755; \
+	  install -m $$m "$$f" $(DESTDIR)$(EXAMPLESDIR)/hooks.d/ || exit 1; done
 	@if [ "$(SELF_SERVICE)" = 1 ]; then chown root:root $(DESTDIR)$(SBINDIR)/keyadm && \
 	  chmod 4755 $(DESTDIR)$(SBINDIR)/keyadm && \
 	  install -d $(DESTDIR)$(BINDIR) && \
@@ -129,7 +131,7 @@ uninstall:
 	if [ -L $(DESTDIR)$(BINDIR)/keyadm ]; then rm -f $(DESTDIR)$(BINDIR)/keyadm; fi
 	rm -f $(DESTDIR)$(SBINDIR)/keyadm $(DESTDIR)$(MANDIR)/man8/keyadm.8 \
 	  $(DESTDIR)$(MANDIR)/man5/apikey.conf.5 \
-	  $(DESTDIR)$(EXAMPLESDIR)/hooks.d/dovecot-auth-cache-flush $(DESTDIR)$(EXAMPLESDIR)/hooks.d/README
+	  $(addprefix $(DESTDIR)$(EXAMPLESDIR)/hooks.d/,$(notdir $(HOOK_EXAMPLES)))
 
 lint:
 	mandoc -Tlint -Wwarning man/*.[58]

@@ -5,8 +5,11 @@
 # stock sshd PAM stack, a sasldb user through the real libsasl2), that keyadm and the
 # store work, the pam-auth-update profile (keys and passwords log in, wrong
 # passwords and revoked keys do not; --disable leaves no trace), the SASL
-# plugin's opt-in link, remove and purge. TAP lines numbered from $N0.
+# plugin in the sasl2 directory (an application that did not opt in keeps
+# its sasldb users, one that opts in as sasl_apikey(8) says takes keys),
+# remove and purge. TAP lines numbered from $N0.
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/deploy/snippet.sh"
 _n=$N0
 # The installed keyadm with its defaults: the store and the policy the
 # package made, not the test store of lib.sh.
@@ -34,14 +37,25 @@ pt() {
 printf 'sasl-pw-%s' "$$" | saslpasswd2 -f "$TMP/sasldb" -p -c -u localhost carol
 printf 'sasl-pw-%s\n' "$$" >"$TMP/spw"
 SDB="--opt auxprop_plugin=sasldb --opt sasldb_path=$TMP/sasldb --opt pwcheck_method=auxprop"
-# st NAME WANT PWFILE [OPTS]: one PLAIN exchange with the system's plugins
+# st NAME WANT PWFILE [OPTS]: one PLAIN exchange with the system's
+# plugins, as an application with sasldb and no apikey_ option (one that
+# did not opt in)
 st() {
 	_d=$1 _w=$2 _p=$3
 	shift 3
 	# shellcheck disable=SC2086 # option list
-	"$TRY" --plugins "$SASLDIR" --db /var/lib/apikey/keys.db --mech PLAIN --user carol \
+	"$TRY" --plugins "$SASLDIR" --db none --mech PLAIN --user carol \
 		--service smtp --remote 127.0.0.1 $SDB "$@" <"$_p" >"$TMP/st.out" 2>"$TMP/st.err"
 	like "$_d" "$(cat "$TMP/st.out")" "$_w"
+}
+# st_in NAME WANT PWFILE: the same application opted in, with the lines
+# of sasl_apikey(8)'s smtpd.conf as its SASL options
+snippet "$TOP/man/sasl_apikey.8" postfix-smtpd.conf >"$TMP/optin.conf"
+st_in() {
+	_a=$1 _b=$2 _c=$3
+	set --
+	while IFS= read -r _l; do set -- "$@" --opt "${_l%%:*}=${_l#*: }"; done <"$TMP/optin.conf"
+	st "$_a" "$_b" "$_c" "$@"
 }
 # A real sshd with Debian's own PAM service file, its own host key and
 # config on 127.0.0.1; it runs, unrestarted, through the whole test.
@@ -103,19 +117,25 @@ sed 's/^/# dpkg: /' "$TMP/dpkg.log" | grep -v 'Reading database' | head -20
 check "the system group apikey exists" sh -c "getent group apikey >/dev/null"
 is "store directory: 0750 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey)" "750 root:apikey"
 is "store: 0640 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.db)" "640 root:apikey"
-is "lock: 0640 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.db.lock)" "640 root:apikey"
+is "writers' lock: 0600 root:root" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.db.wlock)" "600 root:root"
+check_fails "no lock of older versions" test -e /var/lib/apikey/keys.db.lock
 is "events: 0660 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.events)" "660 root:apikey"
 check "keyadm check passes on the new store" keyadm check
 check "keyadm accepts the shipped apikey.conf" sh -c "keyadm list >/dev/null"
 check "/etc/pam.d is unchanged by the installation" diff -r "$TMP/pam.d.before" /etc/pam.d
-check_fails "nothing is in the sasl2 directory" test -e "$SASLDIR/libapikey.so"
+check "the plugin is in the sasl2 directory" test -f "$SASLDIR/libapikey.so"
 pt "after: the Unix password still logs in" ok "$TMP/upw"
 pt "after: a wrong password still does not" fail "$TMP/wpw"
 ssh_login "after: the Unix password still logs in to sshd" ok "$TMP/upw"
 ssh_login "after: a wrong password does not log in to sshd" fail "$TMP/wpw"
 if [ "$have_try" = 1 ]; then
-	st "after: the sasldb user still logs in with stock PLAIN" "^SASL_OK user=carol .*plugin=plain" "$TMP/spw"
+	st "after: the sasldb user of an application that did not opt in still logs in (through our PLAIN)" \
+		"^SASL_OK user=carol .*plugin=apikey$" "$TMP/spw"
+	unlike "... and our plugin logs nothing of its own for it" "$(cat "$TMP/st.err")" "apikey:"
 	st "after: a wrong sasldb password still does not" "^SASL_BADAUTH" "$TMP/wpw"
+	keyadm create carol --service smtp >"$TMP/ckey" 2>"$TMP/ckey.err"
+	CKID=$(sed -n 's/.*key \([A-Za-z0-9]*\) for .*/\1/p' "$TMP/ckey.err")
+	st "after: carol's key does not log in where the application did not opt in" "^SASL_BADAUTH" "$TMP/ckey"
 fi
 
 # ---- keyadm, and a reinstallation that must not touch the store
@@ -123,28 +143,45 @@ keyadm create "$U" --name deb --service sshd >"$TMP/key" 2>"$TMP/create.err"
 check "keyadm create makes a key" test -s "$TMP/key"
 KID=$(sed -n 's/.*key \([A-Za-z0-9]*\) for .*/\1/p' "$TMP/create.err")
 # Self-service as keyadm(8) says for the package: setuid by statoverride,
-# the store in its 0750 root:apikey directory, which the user cannot search.
+# the store in its 0750 root:apikey directory, which the user cannot search;
+# the user finds keyadm on a login PATH (no sbin) through /usr/bin/keyadm.
+is "/usr/bin/keyadm links to ../sbin/keyadm" "$(readlink /usr/bin/keyadm)" ../sbin/keyadm
+is "a user's login PATH finds keyadm" "$(runuser -l "$U" -c 'command -v keyadm' 2>&1)" /usr/bin/keyadm
+like "not setuid as shipped, the user cannot read the store" \
+	"$(runuser -l "$U" -c 'keyadm list' 2>&1)" "Permission denied|not allowed|refused"
 dpkg-statoverride --update --add root root 4755 /usr/sbin/keyadm
+is "the statoverride makes keyadm setuid root at once" "$(stat -c '%a %U' /usr/sbin/keyadm)" "4755 root"
+runuser -l "$U" -c "keyadm create $U --name off" >"$TMP/offkey" 2>"$TMP/off.err"
+check_fails "setuid, but self_service off (as shipped): the user makes no key" test -s "$TMP/offkey"
+like "... and is told self-service is off" "$(cat "$TMP/off.err")" "self-service is not enabled"
+keyadm create root --name rootk >/dev/null 2>"$TMP/rootk.err"
+RKID=$(sed -n 's/.*key \([A-Za-z0-9]*\) for .*/\1/p' "$TMP/rootk.err")
 cp -p /etc/apikey/apikey.conf "$TMP/apikey.conf.orig"
 echo "self_service yes" >>/etc/apikey/apikey.conf
-like "self-service: the user lists keys (their own)" "$(runuser -u "$U" -- keyadm list 2>&1)" "^ID +OWNER"
-runuser -u "$U" -- keyadm create "$U" --name self >"$TMP/selfkey" 2>"$TMP/self.err"
-if [ ! -s "$TMP/selfkey" ] && grep -q 'keys.db: Permission denied' "$TMP/self.err"; then
-	# ak_txn_begin tests the store with access(2), which checks the real
-	# uid: the caller, who cannot search /var/lib/apikey.
-	skip "self-service writes under /var/lib/apikey (0750): the transaction's access(2) check uses the caller's uid (known bug)"
-else
-	check "self-service: the user makes a key of their own" test -s "$TMP/selfkey"
-	like "self-service: ... and sees it" "$(runuser -u "$U" -- keyadm list 2>&1)" " self "
-fi
-check_fails "self-service: ... and none for root" sh -c "runuser -u '$U' -- keyadm create root >/dev/null 2>&1"
+like "self-service: the user lists keys (their own)" "$(runuser -l "$U" -c 'keyadm list' 2>&1)" "^ID +OWNER"
+runuser -l "$U" -c "keyadm create $U --name self" >"$TMP/selfkey" 2>"$TMP/self.err"
+check "self-service: the user makes a key of their own" test -s "$TMP/selfkey" ||
+	sed 's/^/# self-service create: /' "$TMP/self.err"
+like "self-service: ... and sees it" "$(runuser -l "$U" -c 'keyadm list' 2>&1)" " self "
+SKID=$(sed -n 's/.*key \([A-Za-z0-9]*\) for .*/\1/p' "$TMP/self.err")
+like "self-service: the audit trail names the user as owner and actor" "$(keyadm audit 2>&1)" "create +$SKID +$U +$U"
+runuser -l "$U" -c "keyadm revoke $SKID --reason test" >/dev/null 2>&1
+like "self-service: the user revokes it" "$(keyadm show "$SKID" 2>&1)" "state: +revoked"
+is "self-service writes leave the store 0640 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.db)" "640 root:apikey"
+is "... the directory 0750 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey)" "750 root:apikey"
+is "... the writers' lock 0600 root:root" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.db.wlock)" "600 root:root"
+is "... the events 0660 root:apikey" "$(stat -c '%a %U:%G' /var/lib/apikey/keys.events)" "660 root:apikey"
+check_fails "self-service: ... and none for root" sh -c "runuser -l '$U' -c 'keyadm create root' >/dev/null 2>&1"
+check_fails "self-service: ... nor revokes root's (id unknown to them)" \
+	sh -c "runuser -l '$U' -c 'keyadm revoke $RKID --reason test' >/dev/null 2>&1"
+like "... which stays active" "$(keyadm show "$RKID" 2>&1)" "state: +active"
 dpkg -i "$(deb apikey)" >/dev/null 2>&1
 is "self-service: a reinstallation keeps keyadm setuid" "$(stat -c %a /usr/sbin/keyadm)" 4755
 dpkg-statoverride --remove /usr/sbin/keyadm
 chmod 0755 /usr/sbin/keyadm
 cp -p "$TMP/apikey.conf.orig" /etc/apikey/apikey.conf
 like "without the statoverride, the user cannot read the store" \
-	"$(runuser -u "$U" -- keyadm list 2>&1)" "Permission denied|not allowed|refused"
+	"$(runuser -l "$U" -c 'keyadm list' 2>&1)" "Permission denied|not allowed|refused"
 sum=$(sha256sum </var/lib/apikey/keys.db)
 dpkg -i "$(deb apikey)" >/dev/null 2>&1
 is "reinstalling apikey succeeds" "$?" 0
@@ -203,15 +240,17 @@ check_fails "disabled: no PAM file names pam_apikey" grep -rq pam_apikey /etc/pa
 check "disabled: /etc/pam.d is as before the installation" diff -r "$TMP/pam.d.before" /etc/pam.d
 pt "disabled: the Unix password logs in" ok "$TMP/upw"
 
-# ---- the SASL plugin's opt-in link
+# ---- an application that opts in, as sasl_apikey(8) says
 if [ "$have_try" = 1 ]; then
-	keyadm create carol --service smtp >"$TMP/ckey" 2>/dev/null
-	ln -s ../apikey/libapikey.so "$SASLDIR/"
-	st "linked: carol's key logs in through our plugin" "^SASL_OK user=carol .*plugin=apikey" "$TMP/ckey"
-	st "linked, apikey_fallback: yes: the sasldb password still logs in" "^SASL_OK user=carol" "$TMP/spw" \
-		--opt apikey_fallback=yes
-	st "linked, apikey_fallback: yes: a wrong password does not" "^SASL_BADAUTH" "$TMP/wpw" \
-		--opt apikey_fallback=yes
+	like "the page's smtpd.conf opts in with apikey_db" "$(cat "$TMP/optin.conf")" "^apikey_db: /var/lib/apikey/keys.db$"
+	keyadm create root --service smtp >"$TMP/rootsmtp" 2>/dev/null
+	st_in "opted in: carol's key logs in through our plugin" "^SASL_OK user=carol .*plugin=apikey$" "$TMP/ckey"
+	st_in "opted in: the sasldb password is no key (no apikey_fallback)" "^SASL_BADAUTH" "$TMP/spw"
+	st_in "opted in: another user's key does not" "^SASL_BADAUTH" "$TMP/rootsmtp"
+	keyadm revoke "$CKID" --reason test >/dev/null 2>&1
+	st_in "opted in: the revoked key does not" "^SASL_BADAUTH" "$TMP/ckey"
+	like "... and the plugin says why" "$(cat "$TMP/st.err")" "result=REVOKED"
+	st "not opted in: the sasldb user still logs in" "^SASL_OK user=carol" "$TMP/spw"
 fi
 
 # ---- remove libpam-apikey while its profile is enabled: no PAM line left
@@ -234,10 +273,13 @@ while read -r f; do
 	[ -e "$f" ] || [ -L "$f" ] && left="$left $f"
 done <"$TMP/files"
 is "purged: no file of the packages is left" "$left" ""
-for d in /etc/apikey /usr/share/doc/apikey /usr/lib/$M/apikey /usr/share/doc/libpam-apikey; do
+for d in /etc/apikey /usr/share/doc/apikey /usr/share/doc/libpam-apikey; do
 	check_fails "purged: $d is gone" test -e "$d"
 done
-check_fails "purged: the dangling plugin link is gone" test -L "$SASLDIR/libapikey.so"
+check_fails "purged: the plugin is gone from the sasl2 directory" test -e "$SASLDIR/libapikey.so"
+if [ "$have_try" = 1 ]; then
+	st "purged: the sasldb user logs in with stock PLAIN" "^SASL_OK user=carol .*plugin=plain" "$TMP/spw"
+fi
 check_fails "purged: no PAM file names pam_apikey" grep -rq pam_apikey /etc/pam.d
 check "purged: /etc/pam.d is as before the installation" diff -r "$TMP/pam.d.before" /etc/pam.d
 check_fails "purged: pam-auth-update's state (/var/lib/pam) names apikey no more" grep -rqw apikey /var/lib/pam
@@ -274,14 +316,6 @@ is "first installation over an existing store: untouched" "$(sha256sum </var/lib
 dpkg --purge apikey >/dev/null 2>&1
 is "... and purge keeps it" "$(sha256sum </var/lib/apikey/keys.db 2>&1)" "$sum"
 rm -rf /var/lib/apikey
-
-# ---- the plugin's removal takes only its own link away, not a link of
-# the admin's to another build
-dpkg -i "$(deb libsasl2-modules-apikey)" >/dev/null 2>&1
-ln -s /usr/local/lib/apikey/libapikey.so "$SASLDIR/libapikey.so"
-dpkg --purge libsasl2-modules-apikey >/dev/null 2>&1
-is "a link to another build of the plugin stays" "$(readlink "$SASLDIR/libapikey.so")" /usr/local/lib/apikey/libapikey.so
-rm -f "$SASLDIR/libapikey.so"
 
 is "sshd ran through it all without a restart" "$(cat "$TMP/sshd.pid")" "$SSHD_PID"
 kill "$SSHD_PID"

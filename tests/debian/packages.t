@@ -54,9 +54,14 @@ contents apikey >"$TMP/c.apikey"
 contents libpam-apikey >"$TMP/c.pam"
 contents libsasl2-modules-apikey >"$TMP/c.sasl"
 check "the PAM module is in Debian's multiarch PAM directory" grep -qx "/lib/$M/security/pam_apikey.so" "$TMP/c.pam"
-check "the SASL plugin is beside, not in, the sasl2 directory" grep -qx "/usr/lib/$M/apikey/libapikey.so" "$TMP/c.sasl"
-check_fails "no package puts anything into the sasl2 directory" grep -q "/sasl2/." "$TMP/c.apikey" "$TMP/c.pam" "$TMP/c.sasl"
+check "the SASL plugin is in the multiarch sasl2 directory, beside the stock ones" \
+	grep -qx "/usr/lib/$M/sasl2/libapikey.so" "$TMP/c.sasl"
+is "... and is all the packages put there" "$(grep -h "/sasl2/." "$TMP/c.apikey" "$TMP/c.pam" "$TMP/c.sasl")" \
+	"/usr/lib/$M/sasl2/libapikey.so"
 check "keyadm in /usr/sbin" grep -qx /usr/sbin/keyadm "$TMP/c.apikey"
+is "... not setuid as shipped, and /usr/bin/keyadm a link to ../sbin/keyadm for the users' PATH" \
+	"$(dpkg-deb -c "$DEBS/apikey_${V}_$A.deb" | awk '$6 ~ /usr\/s?bin\/keyadm$/ { print $6, $1, $7, $8 }' | sort | tr '\n' ' ')" \
+	"./usr/bin/keyadm lrwxrwxrwx -> ../sbin/keyadm ./usr/sbin/keyadm -rwxr-xr-x   "
 deps=$(for p in apikey libpam-apikey libsasl2-modules-apikey; do
 	dpkg-deb -f "$DEBS/${p}_${V}_$A.deb" Depends Pre-Depends
 done | tr ',|' '\n\n' | sed 's/(.*)//; s/^[A-Za-z-]*://; s/[[:space:]]//g' | grep . | sort -u)
@@ -90,8 +95,8 @@ for p in apikey libpam-apikey libsasl2-modules-apikey; do
 		[ -f "$f" ] && scripts="$scripts $f"
 	done
 done
-is "the maintainer scripts: apikey's postinst and postrm, libpam-apikey's postinst and prerm, the plugin's postrm" \
-	"$(echo $scripts | wc -w | tr -d ' ')" 5
+is "the maintainer scripts: apikey's postinst and postrm, libpam-apikey's postinst and prerm (the plugin has none)" \
+	"$(echo $scripts | wc -w | tr -d ' ')" 4
 # shellcheck disable=SC2086 # a list of files
 check_fails "no maintainer script starts, stops or restarts a service" \
 	grep -Eq 'invoke-rc\.d|systemctl|deb-systemd-invoke|service ' $scripts

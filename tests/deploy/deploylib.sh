@@ -48,8 +48,7 @@ here() {
 		-e "s|/etc/postfix|$PF/conf|g" -e "s|/etc/default/saslauthd|$TMP/default/saslauthd|g" \
 		-e "s|/etc/fstab|$TMP/fstab|g" -e "s|/etc/sasl2|$TMP/sasl2|g" \
 		-e "s|/etc/memcached.conf|$TMP/memcached.conf|g" \
-		-e "s|\\([\" ]\\)/var/run/saslauthd|\\1$TMP/run/saslauthd|g" \
-		-e "s|^keyadm |$KEYADM |"
+		-e "s|\\([\" ]\\)/var/run/saslauthd|\\1$TMP/run/saslauthd|g"
 }
 
 # deploy_store: keyadm init at $STORE/keys.db; DB and APIKEY_DB follow.

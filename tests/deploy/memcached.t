@@ -25,7 +25,7 @@ deploy_store
 keyset "alice$$@$HN" memcached smtp
 K_norealm=$(new_key "$TMP/k.norealm" "alice$$")
 # The page: memcached's group is memcache.
-printf '%s\n' "$GROUP" | here | sed 's/ postfix$/ memcache/' >"$TMP/group.sh"
+printf '%s\n' "$GROUP" | here | sed "s|^keyadm group postfix\$|'$KEYADM' group memcache|" >"$TMP/group.sh"
 check "the page's keyadm group (group memcache) applies" sh "$TMP/group.sh"
 is "the store is root:memcache 0640" "$(stat -c '%U:%G %a' "$DB")" "root:memcache 640"
 

@@ -32,10 +32,11 @@ is "smtp runs chrooted, as Debian ships it" "$(pf_chroot_is_y "127.0.0.1:$PORT")
 is "submission runs chrooted, as Debian ships it" "$(pf_chroot_is_y "127.0.0.1:$SUBPORT")" y
 
 # The store's group and the bind mount into the chroot, as the page says.
-printf '%s\n' "$GROUP" | here >"$TMP/group.sh"
+printf '%s\n' "$GROUP" | here | sed "s|^keyadm |'$KEYADM' |" >"$TMP/group.sh"
 check "the page's keyadm group applies" sh "$TMP/group.sh"
 is "the store is root:postfix 0640" "$(stat -c '%U:%G %a' "$DB")" "root:postfix 640"
 is "the events file is root:postfix 0660" "$(stat -c '%U:%G %a' "$STORE/keys.events")" "root:postfix 660"
+is "the writers' lock stays root:root 0600" "$(stat -c '%U:%G %a' "$DB.wlock")" "root:root 600"
 printf '%s\n' "$CHROOT" | here | sed "s|^mount |mount -T '$TMP/fstab' |" >"$TMP/chroot.sh"
 : >"$TMP/fstab"
 check "the page's bind mount applies" sh "$TMP/chroot.sh"

@@ -80,7 +80,7 @@ is "no event recorded (the store was never asked)" "$(wc -c <"$STORE/keys.events
 # the chroot): now the key logs in, so the plugin was loaded all along.
 pf_stop
 printf 'apikey_db: %s\n' "$DB" >>"$PF/conf/sasl/smtpd.conf"
-"$KEYADM" group postfix 2>/dev/null
+ka group postfix >/dev/null 2>&1
 mkdir -p "$Q$STORE" && mount --bind "$STORE" "$Q$STORE"
 # before $TMP is removed, or the mount point outlives it
 at_exit "umount '$Q$STORE' 2>/dev/null"
