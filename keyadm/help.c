@@ -79,6 +79,12 @@ static const struct optdoc docs[] = {
         {"scan", "reason", "TEXT", "with --revoke: why (default: found by keyadm scan in FILE)"},
         {"scan", "follow-symlinks", NULL, "follow symbolic links (skipped by default)"},
         {"scan", "json", NULL, "print a JSON array of findings (no key is printed)"},
+        {"publish", "out", "FILE",
+         "write the signed bundle to FILE (mode 0600, renamed into place)"},
+        {"publish", "valid", "DURATION", "how long replicas accept the bundle (default 7d)"},
+        {"install", "trust", "PUBKEY",
+         "the primary's public key (keys.db.pub; else fleet_trust in the policy)"},
+        {"install", "check", NULL, "make every check of the bundle and change nothing"},
 };
 
 #define N_DOCS (sizeof(docs) / sizeof(docs[0]))
