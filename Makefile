@@ -98,6 +98,7 @@ install: all
 	install -m 0644 man/apikey.conf.5 $(DESTDIR)$(MANDIR)/man5/apikey.conf.5
 	install -d $(DESTDIR)$(EXAMPLESDIR)/hooks.d
 	install -m 0755 conf/hooks.d/dovecot-auth-cache-flush $(DESTDIR)$(EXAMPLESDIR)/hooks.d/
+	install -m 0755 conf/hooks.d/dovecot-kick $(DESTDIR)$(EXAMPLESDIR)/hooks.d/
 	install -m 0644 conf/hooks.d/README $(DESTDIR)$(EXAMPLESDIR)/hooks.d/
 	@if [ "$(SELF_SERVICE)" = 1 ]; then chown root:root $(DESTDIR)$(SBINDIR)/keyadm && \
 	  chmod 4755 $(DESTDIR)$(SBINDIR)/keyadm && \
@@ -108,7 +109,8 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/keyadm $(DESTDIR)$(MANDIR)/man8/keyadm.8 \
 	  $(DESTDIR)$(MANDIR)/man5/apikey.conf.5 \
-	  $(DESTDIR)$(EXAMPLESDIR)/hooks.d/dovecot-auth-cache-flush $(DESTDIR)$(EXAMPLESDIR)/hooks.d/README
+	  $(DESTDIR)$(EXAMPLESDIR)/hooks.d/dovecot-auth-cache-flush $(DESTDIR)$(EXAMPLESDIR)/hooks.d/README \
+	  $(DESTDIR)$(EXAMPLESDIR)/hooks.d/dovecot-kick
 
 lint:
 	mandoc -Tlint -Wwarning man/*.[58]

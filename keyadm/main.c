@@ -37,8 +37,11 @@ enum {
 	KA_O_RECORD = 1u << 24,
 	KA_O_REVOKE = 1u << 25,
 	KA_O_FOLLOW = 1u << 26,
-	KA_O_GROUP = 1u << 27
+	KA_O_GROUP = 1u << 27,
+	KA_O_END_SESSIONS = 1u << 28,
+	KA_O_KEEP_SESSIONS = 1u << 29
 };
+#define KA_O_ENDS (KA_O_END_SESSIONS | KA_O_KEEP_SESSIONS)
 #define KA_O_GLOBAL (KA_O_DB | KA_O_CONFIG | KA_O_JSON | KA_O_HELP | KA_O_VERSION)
 
 struct ka_optdef {
@@ -80,6 +83,8 @@ static const struct ka_optdef optdefs[] = {
         {"revoke", KA_O_REVOKE, FLAG(revoke)},
         {"follow-symlinks", KA_O_FOLLOW, FLAG(follow_symlinks)},
         {"group", KA_O_GROUP, STR(group)},
+        {"end-sessions", KA_O_END_SESSIONS, FLAG(end_sessions)},
+        {"keep-sessions", KA_O_KEEP_SESSIONS, FLAG(keep_sessions)},
 };
 
 struct ka_cmddef {
@@ -100,10 +105,11 @@ static const struct ka_cmddef cmddefs[] = {
          "list [USER] [--state active|disabled|revoked|expired] [--unused DURATION]\n"
          "              [--expiring DURATION] [--stale DURATION]"},
         {"show", ka_cmd_show, 0, 1, 1, "show ID"},
-        {"revoke", ka_cmd_revoke, KA_O_REASON | KA_O_USER | KA_O_KEY, 0, -1,
-         "revoke ID...|--user USER|--key FILE|- [--reason TEXT]"},
-        {"disable", ka_cmd_disable, KA_O_REASON | KA_O_USER, 0, -1,
-         "disable ID...|--user USER [--reason TEXT]"},
+        {"revoke", ka_cmd_revoke, KA_O_REASON | KA_O_USER | KA_O_KEY | KA_O_ENDS, 0, -1,
+         "revoke ID...|--user USER|--key FILE|- [--reason TEXT]\n"
+         "              [--end-sessions|--keep-sessions]"},
+        {"disable", ka_cmd_disable, KA_O_REASON | KA_O_USER | KA_O_ENDS, 0, -1,
+         "disable ID...|--user USER [--reason TEXT] [--end-sessions|--keep-sessions]"},
         {"enable", ka_cmd_enable, KA_O_USER, 0, -1, "enable ID...|--user USER"},
         {"rotate", ka_cmd_rotate, KA_O_GRACE, 1, 1, "rotate ID [--grace DURATION]"},
         {"set", ka_cmd_set,
@@ -117,6 +123,7 @@ static const struct ka_cmddef cmddefs[] = {
          "verify USER [--service NAME] [--from ADDR] [--record] < KEYFILE"},
         {"audit", ka_cmd_audit, KA_O_USER | KA_O_KEY | KA_O_SINCE | KA_O_VERIFY, 0, 0,
          "audit [--user USER] [--key ID] [--since WHEN] | audit --verify"},
+        {"sessions", ka_cmd_sessions, KA_O_KEY, 0, 1, "sessions [USER|--key ID]"},
         {"check", ka_cmd_check, 0, 0, 0, "check"},
         {"failures", ka_cmd_failures, KA_O_SINCE | KA_O_KEY | KA_O_USER, 0, 0,
          "failures [--since WHEN] [--key ID] [--user USER]"},
