@@ -165,10 +165,12 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 	        "copy\n(keys.events.1, keys.events.2.gz, ...).\n"
 	        "Every change is logged to syslog (authpriv.notice), one line per audit entry.\n"
 	        "After every change the hooks in hooks_dir run (default %s).\n"
+	        "Sessions opened with a key are in sessions_dir (default %s);\n"
+	        "revoke and disable end them with --end-sessions (or end_sessions yes).\n"
 	        "Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 verify: not VALID;\n"
 	        "scan: 0 nothing found, 1 keys found, 5 could not read everything.\n"
 	        "See keyadm(8).\n",
-	        AK_DEFAULT_DB, KA_SYSCONF, KA_HOOKS_DIR);
+	        AK_DEFAULT_DB, KA_SYSCONF, KA_HOOKS_DIR, AK_SESSIONS_DIR);
 }
 
 /* Printable ASCII only: safe to repeat in an error message. */

@@ -115,6 +115,15 @@ ln -s "/proc/$PE/stat" "$SD/$e.$PE.link"
 err=$(ka sessions erin 2>&1)
 like "a symbolic link in the directory is refused" "$err" "cannot be opened"
 rm -f "$SD/$e.$PE.link"
+cp "$SD/$e.$PE.0000beef" "$TMP/good"
+sed "s/^pid .*/pid 99999/" "$TMP/good" >"$SD/$e.$PE.0000beef"
+like "a record whose name is not its key and process is refused" "$(ka sessions erin 2>&1)" "its name is not its key and process: ignored"
+for bad in "s/^id .*/id x/" "s/^user .*/user -x/" "/^rhost/d" "s/^start .*/start 12x/" "\$a extra 1" "s/^cgroup .*/cgroup a b/"; do
+	sed "$bad" "$TMP/good" >"$SD/$e.$PE.0000beef"
+	like "a record that does not parse is refused ($bad)" "$(ka sessions erin 2>&1)" "does not parse: ignored"
+done
+cp "$TMP/good" "$SD/$e.$PE.0000beef"
+is "the intact record is believed again" "$(ka sessions erin | tail -n +2 | wc -l)" 1
 check_exit "sessions: a bad user name is a usage error" 2 q ka sessions -- -x
 check_exit "sessions --key of an unknown key: not found" 3 q ka sessions --key AAAAAAAAAAAA
 check "no key material in any record" sh -c "! grep -rqF \"\$(cut -d_ -f3 '$TMP/b')\" '$SD'"
