@@ -287,6 +287,8 @@ static int run_batch(const struct ka_ctx *c, enum ka_op op)
 		ka_check_user(o->user);
 	if (o->reason)
 		ka_check_text("reason", o->reason, AK_REASON_MAX);
+	if (op == OP_REVOKE || op == OP_DISABLE)
+		(void)ka_sessions_wanted(c); /* contradicting options: before the lock */
 	if (o->key)
 		key_to_id(c, id, b.hash);
 	b.t = ka_txn_begin(c);

@@ -56,14 +56,16 @@ ssh-keygen -q -t ed25519 -N '' -C '' -f "$TMP/hostkey"
 		"$PORT" "$TMP/hostkey" "$TMP/sshd.pid"
 	cat /etc/ssh/sshd_config
 } >"$TMP/sshd_config"
+check "the man page's keyboard-interactive snippet applies to the stock sshd_config" \
+	snippet_apply "$MAN" sshd-kbdint "$TMP/sshd_config"
 start_sshd "$TMP/sshd_config"
 
-# hold KEYFILE: a long-running ssh session (the remote shell sleeps); the
-# client's pid in $H.
+# hold KEYFILE [METHOD]: a long-running ssh session (the remote shell
+# sleeps); the client's pid in $H.
 hold() {
 	sshpass -f "$1" ssh -p "$PORT" -F /dev/null \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-		-o PubkeyAuthentication=no -o PreferredAuthentications=password \
+		-o PubkeyAuthentication=no -o PreferredAuthentications="${2:-password}" \
 		-o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 \
 		"$U@127.0.0.1" 'sleep 600' </dev/null >/dev/null 2>&1 &
 	H=$!
@@ -86,11 +88,11 @@ wait_count 1
 hold "$TMP/a2"; HA2=$H
 wait_count 2
 hold "$TMP/pw"; HP=$H
-hold "$TMP/a3"; HA3=$H
+hold "$TMP/a3" keyboard-interactive; HA3=$H
 wait_count 3
 sleep 1
 j=$(ka sessions --json)
-is "sessions --json: the three key sessions, not the password's" \
+is "sessions --json: the three key sessions (one by keyboard-interactive), not the password's" \
 	"$(json_get "$j" 'sorted((s["key"], s["user"], s["service"], s["host"]) for s in j) == sorted([("'"$A"'", "'"$U"'", "sshd", "127.0.0.1"), ("'"$A2"'", "'"$U"'", "sshd", "127.0.0.1"), ("'"$A3"'", "'"$U"'", "sshd", "127.0.0.1")])')" True
 check "all four ssh sessions run" sh -c "kill -0 $HA && kill -0 $HA2 && kill -0 $HP && kill -0 $HA3"
 is "the user's four remote commands run" "$(remote)" 4
