@@ -204,7 +204,7 @@ static size_t find_sessions(struct ka_batch *b)
 		struct ka_target *tg = &b->v[i];
 		if (tg->k.state != AK_STATE_REVOKED && tg->k.state != AK_STATE_DISABLED)
 			continue;
-		tg->ends = ka_sessions_find(b->c, &tg->k);
+		tg->ends = ka_sessions_find(b->c, &tg->k, 0);
 		if ((n = ka_sessions_count(tg->ends)) == 0)
 			continue;
 		snprintf(why, sizeof(why), "%zu session%s", n, n > 1 ? "s" : "");
@@ -215,14 +215,25 @@ static size_t find_sessions(struct ka_batch *b)
 	return total;
 }
 
+/* Then the sessions found are ended, and once more those of the same
+ * keys that opened in the moment before the commit (their account check
+ * passed before it): after the commit no new one can open. */
 static void end_sessions(struct ka_batch *b)
 {
+	struct ka_ends *late;
 	size_t i;
 
 	for (i = 0; i < b->n; i++) {
+		if (b->v[i].ends == NULL)
+			continue;
 		b->v[i].ended = ka_sessions_end(b->v[i].ends);
 		ka_sessions_free(b->v[i].ends);
 		b->v[i].ends = NULL;
+		ka_priv_raise();
+		late = ka_sessions_find(b->c, &b->v[i].k, 1);
+		ka_priv_drop();
+		b->v[i].ended += ka_sessions_end(late);
+		ka_sessions_free(late);
 	}
 }
 

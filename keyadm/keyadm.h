@@ -206,7 +206,7 @@ int ka_cmd_sessions(const struct ka_ctx *c);
 struct ka_ends; /* the live sessions of the keys of one change */
 const char *ka_sessions_dir(const struct ka_ctx *c);
 int ka_sessions_wanted(const struct ka_ctx *c);
-struct ka_ends *ka_sessions_find(const struct ka_ctx *c, const struct ak_key *k);
+struct ka_ends *ka_sessions_find(const struct ka_ctx *c, const struct ak_key *k, int late);
 size_t ka_sessions_count(const struct ka_ends *s);
 size_t ka_sessions_end(struct ka_ends *s);
 void ka_sessions_free(struct ka_ends *s);

@@ -29,6 +29,7 @@ struct ka_ends {
 	struct ak_store *st;    /* listing: the owners */
 	struct ak_session *v;
 	size_t n, cap, stale;
+	int late; /* after the commit: a failure is a warning */
 };
 
 const char *ka_sessions_dir(const struct ka_ctx *c)
@@ -101,12 +102,15 @@ static void scan(struct ka_ends *s)
 {
 	struct ak_error e = {AK_OK, ""};
 
-	if (ak_sessions_each(s->dir, collect, refused, s, &e) != 0)
+	if (ak_sessions_each(s->dir, collect, refused, s, &e) == 0)
+		return;
+	if (!s->late)
 		ka_die(KA_EXIT_FAIL, "%s (nothing was changed)", e.msg);
+	ka_warn("%s: no more sessions ended", e.msg);
 }
 
-/* Called privileged, inside the change's transaction. */
-struct ka_ends *ka_sessions_find(const struct ka_ctx *c, const struct ak_key *k)
+/* Called privileged, inside the change's transaction (late: after it). */
+struct ka_ends *ka_sessions_find(const struct ka_ctx *c, const struct ak_key *k, int late)
 {
 	struct ka_ends *s = calloc(1, sizeof(*s));
 
@@ -114,6 +118,7 @@ struct ka_ends *ka_sessions_find(const struct ka_ctx *c, const struct ak_key *k)
 		ka_die(KA_EXIT_FAIL, "out of memory");
 	s->dir = ka_sessions_dir(c);
 	s->k = k;
+	s->late = late;
 	scan(s);
 	return s;
 }
@@ -307,7 +312,7 @@ static void print_text(const struct ka_ends *s)
 int ka_cmd_sessions(const struct ka_ctx *c)
 {
 	const struct ka_opts *o = c->o;
-	struct ka_ends s = {ka_sessions_dir(c), NULL, NULL, NULL, NULL, 0, 0, 0};
+	struct ka_ends s = {ka_sessions_dir(c), NULL, NULL, NULL, NULL, 0, 0, 0, 0};
 	struct ak_key k;
 	struct ak_error e = {AK_OK, ""};
 
