@@ -11,6 +11,7 @@
 # wrong modes is refused; the audit entry and syslog say how many.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/cli/cli.sh"
+. "$TOP/tests/pam/pamlib.sh"
 need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root (records are root's)"; }
 need_root
 
@@ -59,8 +60,16 @@ sleep 0.3
 check "... leaves the key's session running" alive "$PA2"
 is "... and its record" "$(ls "$SD" | grep -c "^$a2\.")" 1
 
-# ---- revoke --end-sessions
-out=$(ka revoke "$a" --end-sessions --reason "laptop stolen" 2>&1)
+# ---- revoke --end-sessions (in a namespace whose syslog we read, where
+# there is one)
+LOGS=0
+if logns_works && start_syslog; then LOGS=1; fi
+mark 2>/dev/null
+if [ "$LOGS" -eq 1 ]; then
+	out=$(in_logns "$KEYADM" revoke "$a" --end-sessions --reason "laptop stolen" 2>&1)
+else
+	out=$(ka revoke "$a" --end-sessions --reason "laptop stolen" 2>&1)
+fi
 like "revoke --end-sessions says how many it ended" "$out" "^ended 1 session of $a \(alice\)$"
 sleep 0.3
 check_fails "the key's session leader is gone" alive "$PA"
@@ -70,6 +79,12 @@ check "another user's session keeps running" alive "$PB"
 check "the stale record's process (pid reused) is not signalled" alive "$PS"
 is "the stale record and the ended one are removed" "$(ls "$SD" | grep -c "^$a\.")" 0
 like "the audit trail says how many" "$(ka audit --key "$a")" "end-sessions.*1 session"
+if [ "$LOGS" -eq 1 ]; then
+	like "syslog: the revoke, then how many sessions it ended" "$(since | tr '\n' ' ')" \
+		"keyadm\[[0-9]+\]: revoke key=$a user=alice by=\"root\" reason=\"laptop stolen\" entry=[0-9]+ store=$DB .*keyadm\[[0-9]+\]: end-sessions key=$a user=alice by=\"root\" sessions=1 entry=[0-9]+ store=$DB"
+else
+	skip "no private mount namespace here: syslog not captured"
+fi
 wait "$PA" 2>/dev/null
 
 # ---- an already revoked key: --end-sessions ends what is left
