@@ -87,6 +87,19 @@ else
 fi
 wait "$PA" 2>/dev/null
 
+# ---- a leader whose command name looks like more fields of
+# /proc/PID/stat (") S 1 2 3"): its start time is still read right
+cp /bin/sleep "$TMP/x) S 1 2 3 4"
+"$TMP/x) S 1 2 3 4" 300 &
+PW=$!
+at_exit "kill $PW 2>/dev/null"
+sleep 0.2
+w=$(new_key "$TMP/w" walter)
+plant "$w" walter "$PW"
+is "a leader named ') S 1 2 3 4' is live" "$(ka sessions walter --json | python3 -c 'import json,sys; print([s["pid"] for s in json.load(sys.stdin)])')" "[$PW]"
+like "... and ended" "$(ka revoke "$w" --end-sessions)" "ended 1 session of $w"
+wait "$PW" 2>/dev/null
+
 # ---- an already revoked key: --end-sessions ends what is left
 j=$(ka revoke "$a2" --end-sessions --json)
 is "revoke --end-sessions of a revoked key ends its session (json)" "$(json_get "$j" 'j["sessionsEnded"], j["changed"]')" "1 False"
