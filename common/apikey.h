@@ -397,6 +397,10 @@ int ak_session_remove(const char *dir, const char *name, pid_t pid);
 int ak_sessions_each(const char *dir, int (*fn)(const struct ak_session *, void *),
                      void (*bad)(const char *, const char *, void *), void *ctx,
                      struct ak_error *e) AK_WARN_UNUSED;
+/* A record's text: every field once, nothing else (buf is changed). */
+int ak_session_parse(struct ak_session *s, char *buf) AK_WARN_UNUSED;
+/* The text of s: its length, or -1 when it does not fit. */
+int ak_session_format(char *buf, size_t cap, const struct ak_session *s);
 /* 1: the leader runs with the recorded start time; 0: stale. */
 int ak_session_live(const struct ak_session *s);
 

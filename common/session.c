@@ -185,7 +185,7 @@ int ak_sessions_dir(const char *dir, int create, struct ak_error *e)
 	return fd;
 }
 
-static int format_record(char *buf, size_t cap, const struct ak_session *s)
+int ak_session_format(char *buf, size_t cap, const struct ak_session *s)
 {
 	int n = snprintf(buf, cap,
 	                 "id %s\nuser %s\nservice %s\nrhost %s\nstart %" PRId64 "\npid %d\n"
@@ -219,7 +219,8 @@ int ak_session_write(const char *dir, struct ak_session *s, struct ak_error *e)
 	int dfd, fd = -1, n, rc = -1;
 
 	if (!ak_id_valid(s->id) || !ak_user_valid(s->user) || !word_valid(s->service, 64) ||
-	    !word_valid(s->rhost, AK_RHOST_MAX) || (n = format_record(buf, sizeof(buf), s)) < 0) {
+	    !word_valid(s->rhost, AK_RHOST_MAX) ||
+	    (n = ak_session_format(buf, sizeof(buf), s)) < 0) {
 		ak_err_set(e, AK_E_INVAL, "invalid session record");
 		return -1;
 	}
@@ -318,11 +319,12 @@ static int parse_line(struct ak_session *s, const char *k, const char *v, unsign
 	return rc ? -1 : 0;
 }
 
-static int parse_record(struct ak_session *s, char *buf)
+int ak_session_parse(struct ak_session *s, char *buf)
 {
 	char *line, *save = NULL, *sp;
 	unsigned seen = 0;
 
+	memset(s, 0, sizeof(*s));
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if ((sp = strchr(line, ' ')) == NULL)
 			return -1;
@@ -360,7 +362,7 @@ static const char *read_record(int dfd, const char *name, struct ak_session *s)
 		why = "not a regular file";
 	else if (sb.st_uid != 0 || (sb.st_mode & (S_IWGRP | S_IWOTH)))
 		why = "not owned by root or writable by others";
-	else if (read_small(fd, buf, sizeof(buf)) < 0 || parse_record(s, buf) != 0)
+	else if (read_small(fd, buf, sizeof(buf)) < 0 || ak_session_parse(s, buf) != 0)
 		why = "does not parse";
 	close(fd);
 	memcpy(s->name, name, strlen(name) + 1); /* name_valid: it fits */
