@@ -256,6 +256,15 @@ chmod 0777 "$SD"
 like "a world-writable sessions directory: the session still opens" \
 	"$(pt "$TMP/a" sess_p alice authenticate open_session)" 'pamtester: successfully opened a session'
 is "... and nothing is recorded there" "$(ls "$SD" | wc -l)" 0
+if logns_works && start_syslog; then
+	mark
+	(pwrap_env && exec sh "$LOGNS" "$TMP/log.sock" pamtester sess_p alice authenticate \
+		open_session open_session) <"$TMP/a" >/dev/null 2>&1
+	is "a record that cannot be written is logged once per process" \
+		"$(since | grep -c "pam_apikey(sess_p:session): cannot record the session of key $A: .*must be owned by root and not writable by group or others")" 1
+else
+	skip "no private mount namespace here: syslog not captured"
+fi
 chmod 0700 "$SD"
 ln -s "$SD" "$TMP/sdlink"
 svc sess_l "auth required $M sessions=$TMP/sdlink" "session required $M sessions=$TMP/sdlink" "session required pam_permit.so"
