@@ -20,6 +20,7 @@ struct ak_store {
 
 /* store.c, shared with txn.c */
 int ak_fd_trusted(int fd, const char *path, uid_t trusted_uid, struct ak_error *e);
+int ak_store_open_fd(const char *path, uid_t trusted_uid, struct ak_error *e);
 int ak_store_attach(struct ak_store *st, int fd, const char *path, int flags, struct ak_error *e);
 int ak_db_get(const struct ak_store *st, const char *key, uint8_t **val, size_t *len,
               struct ak_error *e);

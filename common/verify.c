@@ -46,11 +46,17 @@ enum ak_result ak_key_authentic(const struct ak_store *st, struct ak_key *out, c
 		goto out;
 	rc = ak_store_get_key(st, out, id, NULL);
 	r = rc == AK_E_NOENT ? AK_NOT_FOUND : AK_UNAVAILABLE;
-	if (rc != AK_OK)
+	if (rc != AK_OK && rc != AK_E_NOENT)
 		goto out;
+	/* An unknown id costs the same HMAC and comparison (against the
+	 * zero verifier out holds, which no HMAC equals in practice) as a
+	 * real one: the time of a refusal does not tell whether the id
+	 * exists. MUST be constant time; a wrong secret is NOT_FOUND. */
 	ak_key_hash(hash, st->meta.store_key, id, secret);
-	/* MUST be constant time; a wrong secret for a real id is NOT_FOUND. */
-	r = sodium_memcmp(hash, out->hash, AK_HASH_LEN) == 0 ? AK_VALID : AK_NOT_FOUND;
+	if (sodium_memcmp(hash, out->hash, AK_HASH_LEN) == 0 && rc == AK_OK)
+		r = AK_VALID;
+	else
+		r = AK_NOT_FOUND;
 out:
 	if (r != AK_VALID && r != AK_MALFORMED) {
 		memset(out, 0, sizeof(*out));

@@ -144,11 +144,11 @@ static void set_sessions(struct ka_policy *p, int s, const char *v, const struct
 
 static void set_value(struct ka_policy *p, int s, const char *v, const struct conf_pos *at)
 {
-	if (s >= S_SESSIONS_DIR) {
+	if (s == S_SESSIONS_DIR || s == S_END_SESSIONS) {
 		set_sessions(p, s, v, at);
 		return;
 	}
-	if (s >= S_SS_RATE && s <= S_PURGE) {
+	if (s == S_SS_RATE || s == S_SS_MAX_STORED || s == S_PURGE) {
 		set_limit(p, s, v, at);
 		return;
 	}

@@ -14,7 +14,7 @@ install_setuid
 U1=aksa$$
 U2=aksb$$
 for u in "$U1" "$U2"; do
-	at_exit "userdel $u >/dev/null 2>&1"
+	at_exit "userdel -f $u >/dev/null 2>&1"
 	useradd -M -N -s /usr/sbin/nologin -d /nonexistent "$u"
 done
 DB="$ROOT/var/lib/apikey/keys.db"
@@ -32,7 +32,7 @@ start_of() { sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20; }
 session() {
 	setpriv --reuid "$1" --regid "$(id -g "$1")" --clear-groups -- sleep 300 &
 	P=$!
-	at_exit "kill $P 2>/dev/null"
+	at_exit "kill $P 2>/dev/null; wait $P"
 	sleep 0.2
 }
 plant() {
