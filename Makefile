@@ -3,6 +3,7 @@
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 EXAMPLESDIR ?= $(PREFIX)/share/doc/apikey/examples
@@ -16,14 +17,20 @@ WARN       := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wconversion -Wcast-qual
               -Wstrict-prototypes -Wmissing-prototypes -Wvla
 HARDEN     := -fvisibility=hidden -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 OPT        ?= -O2 -g
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line
+# (dpkg-buildflags for the Debian package) come first and the project's
+# flags are appended ("override": a command-line CFLAGS= cannot drop
+# -Werror or -Icommon). Later additions must say "override" too.
 CFLAGS     ?=
-CFLAGS     += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Icommon
+CPPFLAGS   ?=
+LDFLAGS    ?=
+override CFLAGS := $(CPPFLAGS) $(CFLAGS) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Icommon
 LDHARDEN   := -Wl,-z,relro,-z,now,-z,noexecstack
 ifeq ($(SANITIZE),1)
-CFLAGS     += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LDFLAGS    += -fsanitize=address,undefined
+override CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=address,undefined
 endif
-LDFLAGS    += $(LDHARDEN)
+override LDFLAGS += $(LDHARDEN)
 # The compiler and flags of the last build, rewritten only when they change:
 # every object, library and program depends on it, so switching between
 # SANITIZE=1 and a normal build rebuilds everything without make clean.
@@ -76,19 +83,29 @@ $(FLAGS_STAMP):
 .PHONY: FORCE
 FORCE:
 
-# ---- packages (Debian 12). A policy-rc.d keeps installed daemons stopped:
-# the tests start their own instances on loopback.
-DEPS_BUILD := gcc make pkg-config libgdbm-dev libsodium-dev libpam0g-dev libsasl2-dev \
-              libsasl2-modules sasl2-bin mandoc zlib1g-dev
-DEPS_TEST  := clang-format clang libclang-rt-14-dev git python3 libpam-wrapper libpamtest0-dev pamtester openssh-server openssh-client sshpass \
-              postfix swaks memcached libmemcached-tools valgrind libtsan2 procps iproute2 logrotate
+# ---- packages (Debian 12). DEPS_BUILD is what `make` and `make install`
+# need (and debian/control's Build-Depends but debhelper): libraries and a
+# compiler, no daemon. DEPS_TEST is the test stack on top: servers
+# (sshd, postfix, memcached, saslauthd), clients, and the packaging tools
+# for tests/debian. `make deps` installs DEPS_BUILD; `make check`, `make
+# demo`, `make bench` and `make fuzz` install both. A policy-rc.d keeps
+# installed daemons stopped: the tests start their own instances on
+# loopback.
+DEPS_BUILD := gcc make libgdbm-dev libsodium-dev libpam0g-dev libsasl2-dev zlib1g-dev
+DEPS_TEST  := pkg-config libsasl2-modules sasl2-bin mandoc \
+              clang-format clang libclang-rt-14-dev git python3 libpam-wrapper libpamtest0-dev pamtester openssh-server openssh-client sshpass \
+              postfix swaks memcached libmemcached-tools valgrind libtsan2 procps iproute2 logrotate \
+              debhelper dpkg-dev fakeroot lintian bash-completion
+.PHONY: deps-test
 deps:
+	@sh .ci/deps.sh $(DEPS_BUILD)
+deps-test:
 	@sh .ci/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 
-check: deps all $(TEST_BINS)
+check: deps-test all $(TEST_BINS)
 	@sh tests/run.sh
 
-demo: deps all
+demo: deps-test all
 	@sh tests/demo.sh
 
 install: all
@@ -102,11 +119,15 @@ install: all
 	install -m 0644 conf/hooks.d/README $(DESTDIR)$(EXAMPLESDIR)/hooks.d/
 	@if [ "$(SELF_SERVICE)" = 1 ]; then chown root:root $(DESTDIR)$(SBINDIR)/keyadm && \
 	  chmod 4755 $(DESTDIR)$(SBINDIR)/keyadm && \
-	  echo "keyadm installed setuid root: users manage their own keys when apikey.conf says self_service yes"; fi
+	  install -d $(DESTDIR)$(BINDIR) && \
+	  ln -sfr $(DESTDIR)$(SBINDIR)/keyadm $(DESTDIR)$(BINDIR)/keyadm && \
+	  echo "keyadm installed setuid root, and $(BINDIR)/keyadm for the users' PATH:" \
+	    "users manage their own keys when apikey.conf says self_service yes"; fi
 	@if [ -z "$(DESTDIR)" ] && ! getent group apikey >/dev/null; then \
 	  groupadd --system apikey && echo "created system group apikey"; fi
 
 uninstall:
+	if [ -L $(DESTDIR)$(BINDIR)/keyadm ]; then rm -f $(DESTDIR)$(BINDIR)/keyadm; fi
 	rm -f $(DESTDIR)$(SBINDIR)/keyadm $(DESTDIR)$(MANDIR)/man8/keyadm.8 \
 	  $(DESTDIR)$(MANDIR)/man5/apikey.conf.5 \
 	  $(DESTDIR)$(EXAMPLESDIR)/hooks.d/dovecot-auth-cache-flush $(DESTDIR)$(EXAMPLESDIR)/hooks.d/README \

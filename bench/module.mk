@@ -15,6 +15,6 @@ bench/core_bench: bench/core_bench.c bench/stats.h $(CORE_LIB)
 bench/id_timing: bench/id_timing.c bench/stats.h $(CORE_LIB)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) -pie $(CORE_LIBS)
 
-bench: deps all $(BENCH_BINS)
+bench: deps-test all $(BENCH_BINS)
 	@sh .ci/deps.sh $(DEPS_BENCH)
 	@bash bench/run.sh

@@ -159,8 +159,12 @@ size_t ak_utf8_decode(uint32_t *cp, const char *s, size_t n);
 int ak_char_printable(uint32_t cp);
 /* 0..max bytes of UTF-8 whose characters are all ak_char_printable. */
 int ak_text_valid(const char *s, size_t max);
-/* "90d", "12h", "30m", "45s", "2w" -> milliseconds (> 0). */
+/* A positive number and a unit -> milliseconds (> 0): "45s", "30min",
+ * "12h", "90d", "2w", "6mo" (30 days each), "1y" (365 days). "m" and
+ * "M" are refused (minutes or months?), as is any other unit. */
 int ak_parse_duration(int64_t *ms, const char *s) AK_WARN_UNUSED;
+/* Why s is not a duration, for a message (never names s itself). */
+const char *ak_duration_help(const char *s);
 /* A duration from now, "2027-01-31" (00:00 UTC) or "2027-01-31T12:00:00Z". */
 int ak_parse_when(int64_t *ms, const char *s, int64_t now_ms) AK_WARN_UNUSED;
 /* "2026-11-22 17:44:02 UTC" into buf (at least 32 bytes); "-" for 0. */

@@ -204,36 +204,50 @@ static int parse_uint(uint64_t *out, const char *s, size_t len, uint64_t max)
 
 #define MS_MAX_DURATION (INT64_C(200) * 366 * 86400 * 1000) /* 200 years */
 
+/* MUST: no unit a person reads as months means minutes. "m" is minutes
+ * to systemd and sshd but months to many readers (and "M" months to
+ * systemd): both are refused, minutes are "min", months "mo". */
+static const struct {
+	const char *name;
+	uint64_t ms;
+} units[] = {
+        {"s", 1000},
+        {"min", 60 * 1000},
+        {"h", 3600 * 1000},
+        {"d", 86400 * 1000},
+        {"w", 7 * 86400 * 1000},
+        {"mo", UINT64_C(30) * 86400 * 1000},
+        {"y", UINT64_C(365) * 86400 * 1000},
+};
+
 int ak_parse_duration(int64_t *ms, const char *s)
 {
-	uint64_t n, unit;
-	size_t len;
+	uint64_t n;
+	size_t len, digits, i;
 
 	if (ms == NULL || s == NULL || (len = strlen(s)) < 2)
 		return -1;
-	switch (s[len - 1]) {
-	case 's':
-		unit = 1000;
-		break;
-	case 'm':
-		unit = 60 * 1000;
-		break;
-	case 'h':
-		unit = 3600 * 1000;
-		break;
-	case 'd':
-		unit = 86400 * 1000;
-		break;
-	case 'w':
-		unit = 7 * 86400 * 1000;
-		break;
-	default:
-		return -1;
+	digits = strspn(s, "0123456789");
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(s + digits, units[i].name) != 0)
+			continue;
+		if (parse_uint(&n, s, digits, (uint64_t)MS_MAX_DURATION / units[i].ms) != 0 ||
+		    n == 0)
+			return -1;
+		*ms = (int64_t)(n * units[i].ms);
+		return 0;
 	}
-	if (parse_uint(&n, s, len - 1, (uint64_t)MS_MAX_DURATION / unit) != 0 || n == 0)
-		return -1;
-	*ms = (int64_t)(n * unit);
-	return 0;
+	return -1;
+}
+
+const char *ak_duration_help(const char *s)
+{
+	const char *u = s + strspn(s, "0123456789");
+
+	if (strcmp(u, "m") == 0 || strcmp(u, "M") == 0)
+		return "not a duration: m is ambiguous, write 30min for minutes or 6mo for months";
+	return "not a duration (a number and a unit: s, min, h, d, w, mo = 30 days, "
+	       "y = 365 days; like 90d, 12h, 30min, 6mo)";
 }
 
 /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ", checked by a round trip so that

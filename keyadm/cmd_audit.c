@@ -2,6 +2,7 @@
  * prints a hash: the chain is verified, not shown. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,16 +64,22 @@ static int audit_verify(const struct ka_ctx *c, struct ak_store *st)
 {
 	struct ak_error e = {AK_OK, ""};
 	uint64_t n = ak_store_meta(st)->audit_seq;
+	int rc;
 
 	if (c->o->user || c->o->key || c->o->since)
 		ka_usage("audit --verify takes no filter");
-	if (ak_store_audit_verify(st, &e) != AK_OK) {
-		ak_store_close(st);
-		ka_die(KA_EXIT_FAIL, "audit trail broken: %s", e.msg);
-	}
+	rc = ak_store_audit_verify(st, &e);
 	ak_store_close(st);
-	printf("audit trail intact: %" PRIu64 " entries\n", n);
+	if (c->o->json) {
+		printf("{\"intact\":%s,\"entries\":%" PRIu64 ",\"error\":",
+		       rc == AK_OK ? "true" : "false", n);
+		ka_json_opt(stdout, rc == AK_OK ? "" : e.msg);
+		fputs("}\n", stdout);
+	} else if (rc == AK_OK)
+		printf("audit trail intact: %" PRIu64 " entries\n", n);
 	ka_flush(stdout);
+	if (rc != AK_OK)
+		ka_die(KA_EXIT_FAIL, "audit trail broken: %s", e.msg);
 	return KA_EXIT_OK;
 }
 
@@ -104,39 +111,60 @@ int ka_cmd_audit(const struct ka_ctx *c)
 	return KA_EXIT_OK;
 }
 
+/* What check found: lines of text, or the "problems" array of --json. */
+struct ka_check {
+	int json;
+	int problems;
+};
+
+static __attribute__((format(printf, 2, 3))) void problem(struct ka_check *k, const char *fmt, ...)
+{
+	char msg[4096 + 256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!k->json)
+		printf("problem: %s\n", msg);
+	else {
+		fputs(k->problems ? "," : "", stdout);
+		ka_json_str(stdout, msg);
+	}
+	k->problems++;
+}
+
 /* One file beside the store: owned by root, not writable by group or
  * others, and (the store) not readable by others; the writers' lock
  * (want_private 2) readable by nobody else. */
-static int check_file(const char *path, int want_private)
+static void check_file(struct ka_check *k, const char *path, int want_private)
 {
 	struct stat sb;
-	int bad = 0;
 
 	if (lstat(path, &sb) != 0) {
-		printf("problem: %s: %s\n", path, strerror(errno));
-		return 1;
+		problem(k, "%s: %s", path, strerror(errno));
+		return;
 	}
 	if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
-		printf("problem: %s: not a regular file\n", path);
-		return 1;
+		problem(k, "%s: not a regular file", path);
+		return;
 	}
 	if (sb.st_uid != 0 && sb.st_uid != geteuid())
-		bad = printf("problem: %s: owned by uid %u, not root\n", path, (unsigned)sb.st_uid);
+		problem(k, "%s: owned by uid %u, not root", path, (unsigned)sb.st_uid);
 	if (sb.st_mode & (S_IWGRP | S_IWOTH))
-		bad = printf("problem: %s: writable by group or others (mode %04o)\n", path,
-		             (unsigned)(sb.st_mode & 07777));
+		problem(k, "%s: writable by group or others (mode %04o)", path,
+		        (unsigned)(sb.st_mode & 07777));
 	if (want_private == 2 && (sb.st_mode & 077))
-		bad = printf(
-		        "problem: %s: open to group or others (mode %04o): they could hold the "
-		        "writers' lock\n",
+		problem(k,
+		        "%s: open to group or others (mode %04o): they could hold the writers' "
+		        "lock",
 		        path, (unsigned)(sb.st_mode & 07777));
 	else if (want_private && (sb.st_mode & S_IROTH))
-		bad = printf("problem: %s: readable by others (mode %04o)\n", path,
-		             (unsigned)(sb.st_mode & 07777));
-	return bad != 0;
+		problem(k, "%s: readable by others (mode %04o)", path,
+		        (unsigned)(sb.st_mode & 07777));
 }
 
-static int check_dir(const char *db)
+static void check_dir(struct ka_check *k, const char *db)
 {
 	char dir[4096];
 	const char *slash = strrchr(db, '/');
@@ -145,35 +173,58 @@ static int check_dir(const char *db)
 		snprintf(dir, sizeof(dir), ".");
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - db + (slash == db)), db);
-	return check_file(dir, 0);
+	check_file(k, dir, 0);
+}
+
+/* The store itself; its metadata into *m when it opens and checks. */
+static int check_store(struct ka_check *k, const char *db, struct ak_meta *m)
+{
+	struct ak_error e = {AK_OK, ""};
+	struct ak_store *st = NULL;
+	int good = 0;
+
+	if (ak_store_open(&st, db, geteuid(), &e) != 0)
+		problem(k, "%s", e.msg);
+	else if (ak_store_check(st, &e) != AK_OK)
+		problem(k, "%s", e.msg);
+	else {
+		*m = *ak_store_meta(st);
+		good = 1;
+	}
+	ak_store_close(st);
+	return good;
 }
 
 int ka_cmd_check(const struct ka_ctx *c)
 {
-	struct ak_error e = {AK_OK, ""};
-	struct ak_store *st = NULL;
+	struct ka_check k = {c->o->json, 0};
+	struct ak_meta m;
 	char lock[4096 + 8];
 	struct stat sb;
-	int problems = 0;
+	int good;
 
-	problems += check_dir(c->db);
-	problems += check_file(c->db, 1);
+	memset(&m, 0, sizeof(m));
+	if (k.json) {
+		fputs("{\"db\":", stdout);
+		ka_json_str(stdout, c->db);
+		fputs(",\"problems\":[", stdout);
+	}
+	check_dir(&k, c->db);
+	check_file(&k, c->db, 1);
 	snprintf(lock, sizeof(lock), "%s" AK_LOCK_SUFFIX, c->db);
 	if (lstat(lock, &sb) == 0)
-		problems += check_file(lock, 2);
-	if (ak_store_open(&st, c->db, geteuid(), &e) != 0) {
-		printf("problem: %s\n", e.msg);
-		problems++;
-	} else if (ak_store_check(st, &e) != AK_OK) {
-		printf("problem: %s\n", e.msg);
-		problems++;
-	} else {
+		check_file(&k, lock, 2);
+	good = check_store(&k, c->db, &m);
+	if (k.json && good)
+		printf("],\"ok\":%s,\"generation\":%" PRIu64 ",\"auditEntries\":%" PRIu64 "}\n",
+		       k.problems ? "false" : "true", m.generation, m.audit_seq);
+	else if (k.json)
+		fputs("],\"ok\":false,\"generation\":null,\"auditEntries\":null}\n", stdout);
+	else if (good)
 		printf("ok: %s: generation %" PRIu64 ", %" PRIu64 " audit entries\n", c->db,
-		       ak_store_meta(st)->generation, ak_store_meta(st)->audit_seq);
-	}
-	ak_store_close(st);
+		       m.generation, m.audit_seq);
 	ka_flush(stdout);
-	if (problems)
-		ka_die(KA_EXIT_FAIL, "%d problem%s found", problems, problems > 1 ? "s" : "");
+	if (k.problems)
+		ka_die(KA_EXIT_FAIL, "%d problem%s found", k.problems, k.problems > 1 ? "s" : "");
 	return KA_EXIT_OK;
 }

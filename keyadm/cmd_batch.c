@@ -4,6 +4,7 @@
  * whole store once per key. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,8 @@
 
 #include "keyadm.h"
 
-#define BATCH_MAX 10000000 /* users in one batch */
+#define BATCH_MAX 10000000   /* users in one batch */
+#define PASSWD_LOOKUPS 10000 /* users looked up in passwd, for the warning */
 
 struct batch {
 	char (*users)[AK_USER_MAX + 1];
@@ -90,6 +92,19 @@ static void batch_print(const struct ka_ctx *c, struct batch *b)
 	fprintf(stderr, "keyadm: %zu keys created\n", b->n);
 }
 
+/* The first user of the batch that passwd does not know, if any (only the
+ * first PASSWD_LOOKUPS are looked up: a lookup may read all of passwd). */
+static void batch_passwd(const struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n && i < PASSWD_LOOKUPS; i++)
+		if (getpwnam(b->users[i]) == NULL) {
+			ka_warn_not_passwd(b->users[i], i + 1);
+			return;
+		}
+}
+
 int ka_create_batch(const struct ka_ctx *c, const struct ak_key *r)
 {
 	struct ak_error e = {AK_OK, ""};
@@ -117,6 +132,7 @@ int ka_create_batch(const struct ka_ctx *c, const struct ak_key *r)
 	}
 	ka_txn_commit(t); /* MUST come first: a printed key is a stored key */
 	batch_print(c, &b);
+	batch_passwd(&b);
 	free(b.keys);
 	free(b.ids);
 	free(b.users);

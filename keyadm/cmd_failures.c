@@ -160,21 +160,29 @@ static int by_count(const void *a, const void *b)
 	return strcmp(x->id, y->id) != 0 ? strcmp(x->id, y->id) : strcmp(x->source, y->source);
 }
 
-/* The key's state and owner now, so that "revoked" stands out. */
+/* The key now: its state, so that "revoked" stands out, its owner and
+ * name, so that a person knows whose application knocks. */
+struct key_now {
+	const char *state;
+	char owner[AK_USER_MAX + 1];
+	char name[AK_NAME_MAX + 1];
+};
+
 static void key_now(const struct ka_ctx *c, struct ak_store *st, const struct group *g,
-                    const char **state, char *owner)
+                    struct key_now *kn)
 {
 	struct ak_key k;
 
-	*state = "-";
-	owner[0] = '\0';
+	kn->state = "-";
+	kn->owner[0] = kn->name[0] = '\0';
 	if (g->id[0] == '\0')
 		return;
-	*state = "unknown";
+	kn->state = "unknown";
 	if (ak_store_get_key(st, &k, g->id, NULL) != AK_OK)
 		return;
-	*state = ak_key_state_at(&k, c->now);
-	memcpy(owner, k.owner, AK_USER_MAX + 1);
+	kn->state = ak_key_state_at(&k, c->now);
+	memcpy(kn->owner, k.owner, sizeof(kn->owner));
+	memcpy(kn->name, k.name, sizeof(kn->name));
 }
 
 static void json_list(const char *name, const name_t *names, const uint32_t *list, unsigned n)
@@ -189,27 +197,21 @@ static void json_list(const char *name, const name_t *names, const uint32_t *lis
 	fputc(']', stdout);
 }
 
-static void json_opt(const char *s)
-{
-	if (*s == '\0')
-		fputs("null", stdout);
-	else
-		ka_json_str(stdout, s);
-}
-
-static void print_json(const struct group *g, const name_t *names, const char *state,
-                       const char *owner, size_t nth)
+static void print_json(const struct group *g, const name_t *names, const struct key_now *kn,
+                       size_t nth)
 {
 	int r;
 
 	printf("%s{\"id\":", nth ? ",\n" : "\n");
-	json_opt(g->id);
+	ka_json_opt(stdout, g->id);
 	fputs(",\"state\":", stdout);
-	json_opt(g->id[0] ? state : "");
+	ka_json_opt(stdout, g->id[0] ? kn->state : "");
 	fputs(",\"owner\":", stdout);
-	json_opt(owner);
+	ka_json_opt(stdout, kn->owner);
+	fputs(",\"name\":", stdout);
+	ka_json_opt(stdout, kn->name);
 	fputs(",\"source\":", stdout);
-	json_opt(strcmp(g->source, "-") != 0 ? g->source : "");
+	ka_json_opt(stdout, strcmp(g->source, "-") != 0 ? g->source : "");
 	printf(",\"count\":%" PRIu64 ",\"firstAt\":%" PRId64 ",\"lastAt\":%" PRId64
 	       ",\"results\":[",
 	       g->count, g->first, g->last);
@@ -236,14 +238,29 @@ static void join(char *buf, size_t cap, const name_t *names, const uint32_t *lis
 		snprintf(buf + strlen(buf), cap - strlen(buf), ",...");
 }
 
-static void print_text(const struct group *g, const name_t *names, const char *state, size_t nth)
+enum {
+	C_KEY,
+	C_OWNER,
+	C_NAME,
+	C_STATE,
+	C_SOURCE,
+	C_COUNT,
+	C_FIRST,
+	C_LAST,
+	C_RESULTS,
+	C_SERVICES,
+	C_USERS,
+	C_N
+};
+
+/* One row of the table: measured (cols->w grows) or printed. */
+static void text_row(struct ka_cols *cols, int print, const struct group *g, const name_t *names,
+                     const struct key_now *kn)
 {
-	char first[40], last[40], res[200] = "", sv[700], us[700];
+	char first[40], last[40], res[200] = "", sv[700], us[700], count[24];
+	const char *cell[C_N];
 	int r;
 
-	if (nth == 0)
-		printf("%-12s  %-8s  %-15s  %5s  %-23s  %-23s  %s\n", "KEY", "STATE", "SOURCE",
-		       "COUNT", "FIRST", "LAST", "RESULTS  SERVICES  USERS");
 	ak_format_time(first, sizeof(first), g->first);
 	ak_format_time(last, sizeof(last), g->last);
 	for (r = AK_VALID; r <= AK_UNAVAILABLE; r++)
@@ -252,29 +269,72 @@ static void print_text(const struct group *g, const name_t *names, const char *s
 			         res[0] ? "," : "", ak_result_name((enum ak_result)r));
 	join(sv, sizeof(sv), names, g->services, g->n_services, g->n_services == LIST_MAX);
 	join(us, sizeof(us), names, g->users, g->n_users, g->n_users == LIST_MAX);
-	printf("%-12s  %-8s  %-15s  %5" PRIu64 "  %-23s  %-23s  %s  %s  %s\n",
-	       g->id[0] ? ka_esc(g->id) : "(no key id)", state, ka_esc(g->source), g->count, first,
-	       last, res, sv, us);
+	snprintf(count, sizeof(count), "%" PRIu64, g->count);
+	cell[C_KEY] = g->id[0] ? ka_esc(g->id) : "(no key id)";
+	cell[C_OWNER] = kn->owner[0] ? ka_esc(kn->owner) : "-";
+	cell[C_NAME] = kn->name[0] ? ka_esc(kn->name) : "-";
+	cell[C_STATE] = kn->state;
+	cell[C_SOURCE] = ka_esc(g->source);
+	cell[C_COUNT] = count;
+	cell[C_FIRST] = first;
+	cell[C_LAST] = last;
+	cell[C_RESULTS] = res;
+	cell[C_SERVICES] = sv[0] ? sv : "-";
+	cell[C_USERS] = us[0] ? us : "-";
+	if (print)
+		ka_cols_print(stdout, cols, cell);
+	else
+		ka_cols_measure(cols, cell);
+}
+
+static const char *const header[C_N] = {"KEY",   "OWNER", "NAME",    "STATE",    "SOURCE", "COUNT",
+                                        "FIRST", "LAST",  "RESULTS", "SERVICES", "USERS"};
+
+static void print_json_all(const struct ka_ctx *c, struct ak_store *st, const struct group *v,
+                           size_t n, const name_t *names)
+{
+	struct key_now kn;
+	size_t i;
+
+	fputc('[', stdout);
+	for (i = 0; i < n; i++) {
+		key_now(c, st, &v[i], &kn);
+		print_json(&v[i], names, &kn, i);
+	}
+	fputs("\n]\n", stdout);
+}
+
+/* Twice over the groups, to measure then print: nothing is held. */
+static void print_text_all(const struct ka_ctx *c, struct ak_store *st, const struct group *v,
+                           size_t n, const name_t *names)
+{
+	struct ka_cols cols = {C_N, 1u << C_COUNT, {0}};
+	struct key_now kn;
+	int print;
+	size_t i;
+
+	if (n == 0)
+		return;
+	for (print = 0; print <= 1; print++) {
+		if (print)
+			ka_cols_print(stdout, &cols, header);
+		else
+			ka_cols_measure(&cols, header);
+		for (i = 0; i < n; i++) {
+			key_now(c, st, &v[i], &kn);
+			text_row(&cols, print, &v[i], names, &kn);
+		}
+	}
 }
 
 static void print_all(const struct ka_ctx *c, const struct group *v, size_t n, const name_t *names)
 {
 	struct ak_store *st = ka_store_open(c);
-	char owner[AK_USER_MAX + 1];
-	const char *state;
-	size_t i;
 
 	if (c->o->json)
-		fputc('[', stdout);
-	for (i = 0; i < n; i++) {
-		key_now(c, st, &v[i], &state, owner);
-		if (c->o->json)
-			print_json(&v[i], names, state, owner, i);
-		else
-			print_text(&v[i], names, state, i);
-	}
-	if (c->o->json)
-		fputs("\n]\n", stdout);
+		print_json_all(c, st, v, n, names);
+	else
+		print_text_all(c, st, v, n, names);
 	ak_store_close(st);
 }
 

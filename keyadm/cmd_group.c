@@ -138,5 +138,13 @@ int ka_cmd_group(const struct ka_ctx *c)
 	ak_store_close(ka_store_open(c)); /* a store, and one keyadm trusts */
 	ka_group_apply(c, gid, name);
 	ka_events_create(c, gid); /* a store made before the events file was */
+	if (c->o->json) {
+		fputs("{\"db\":", stdout);
+		ka_json_str(stdout, c->db);
+		fputs(",\"group\":", stdout);
+		ka_json_str(stdout, name);
+		printf(",\"gid\":%u}\n", (unsigned)gid);
+		ka_flush(stdout);
+	}
 	return KA_EXIT_OK;
 }

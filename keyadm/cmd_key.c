@@ -2,6 +2,7 @@
  * Everything is validated before the transaction begins. */
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -28,6 +29,21 @@ static void init_dir(const char *db, gid_t gid)
 	}
 	if (gid != (gid_t)-1 && chown(dir, (uid_t)-1, gid) != 0)
 		ka_warn("%s: cannot give the directory to group apikey: %s", dir, strerror(errno));
+}
+
+/* init --json: what was made, for a script (the messages stay on stderr). */
+static void init_json(const struct ka_ctx *c, const char *prefix, const char *group)
+{
+	fputs("{\"db\":", stdout);
+	ka_json_str(stdout, c->db);
+	fputs(",\"prefix\":", stdout);
+	ka_json_str(stdout, prefix);
+	fputs(",\"mode\":\"0640\",\"events\":", stdout);
+	ka_json_opt(stdout, c->events_off ? "" : c->events);
+	fputs(",\"group\":", stdout);
+	ka_json_opt(stdout, group);
+	fputs("}\n", stdout);
+	ka_flush(stdout);
 }
 
 int ka_cmd_init(const struct ka_ctx *c)
@@ -64,6 +80,8 @@ int ka_cmd_init(const struct ka_ctx *c)
 		        "keyadm: there is no group apikey: the store stays in your group; "
 		        "to let services read it: keyadm group GROUP (or groupadd --system apikey "
 		        "and keyadm group apikey)\n");
+	if (c->o->json)
+		init_json(c, prefix, c->o->group ? c->o->group : gr ? "apikey" : "");
 	return KA_EXIT_OK;
 }
 
@@ -168,6 +186,8 @@ int ka_cmd_create(const struct ka_ctx *c)
 	}
 	ka_txn_commit(t); /* MUST come first: a printed key is a stored key */
 	report_new(c, key, &k);
+	if (getpwnam(user) == NULL)
+		ka_warn_not_passwd(user, 0);
 	return KA_EXIT_OK;
 }
 
@@ -210,8 +230,8 @@ int ka_cmd_rotate(const struct ka_ctx *c)
 	struct ak_txn *t;
 
 	ka_check_id(c->o->args[0]);
-	if (c->o->grace && ak_parse_duration(&grace, c->o->grace) != 0)
-		ka_usage("invalid grace period (a duration like 7d, 12h, 30m)");
+	if (c->o->grace)
+		grace = ka_duration("--grace", c->o->grace);
 	t = ka_txn_begin(c);
 	if (ka_key_lookup(t, &old, c->o->args[0]) != 0)
 		ka_die(KA_EXIT_NOENT, "no key %s", c->o->args[0]);
@@ -265,6 +285,23 @@ static void set_apply(const struct ka_ctx *c, struct ak_key *k, const struct ak_
 	}
 }
 
+/* set --json: the key and what changed (what: " name expiry ..."). */
+static void set_json(const struct ak_key *k, const char *what)
+{
+	const char *w = what;
+	size_t n;
+
+	printf("{\"set\":true,\"id\":\"%s\",\"owner\":", k->id);
+	ka_json_str(stdout, k->owner);
+	fputs(",\"changed\":[", stdout);
+	while (*w == ' ' && (n = strcspn(w + 1, " ")) > 0) {
+		printf("%s\"%.*s\"", w == what ? "" : ",", (int)n, w + 1);
+		w += n + 1;
+	}
+	fputs("]}\n", stdout);
+	ka_flush(stdout);
+}
+
 int ka_cmd_set(const struct ka_ctx *c)
 {
 	struct ak_error e = {AK_OK, ""};
@@ -295,5 +332,7 @@ int ka_cmd_set(const struct ka_ctx *c)
 		ka_txn_fail(t, &e);
 	ka_txn_commit(t);
 	fprintf(stderr, "keyadm: key %s %s\n", k.id, why);
+	if (o->json)
+		set_json(&k, what);
 	return KA_EXIT_OK;
 }

@@ -51,15 +51,6 @@ static void check_state(const char *s)
 		ka_usage("invalid --state (active, disabled, revoked or expired)");
 }
 
-static int64_t duration(const char *opt, const char *s)
-{
-	int64_t ms;
-
-	if (ak_parse_duration(&ms, s) != 0)
-		ka_usage("invalid --%s (a duration like 30d, 2w, 12h)", opt);
-	return ms;
-}
-
 /* --unused: drops the keys with a VALID use within the duration. */
 static void drop_used(struct ka_keys *l, struct ka_use *u, int64_t since)
 {
@@ -107,7 +98,7 @@ int ka_cmd_list(const struct ka_ctx *c)
 	const struct ka_opts *o = c->o;
 	struct ka_keys l = {NULL, 0, 0, o->state, c->now, 0, 0};
 	const char *user = o->n_args ? o->args[0] : c->self;
-	int64_t unused = o->unused ? duration("unused", o->unused) : 0;
+	int64_t unused = o->unused ? ka_duration("--unused", o->unused) : 0;
 	struct ka_use *u;
 
 	if (user)
@@ -115,9 +106,9 @@ int ka_cmd_list(const struct ka_ctx *c)
 	if (l.state)
 		check_state(l.state);
 	if (o->expiring)
-		l.expiring = duration("expiring", o->expiring);
+		l.expiring = ka_duration("--expiring", o->expiring);
 	if (o->stale)
-		l.stale = duration("stale", o->stale);
+		l.stale = ka_duration("--stale", o->stale);
 	if (o->unused)
 		ka_events_need(c, "--unused");
 	if ((o->unused || o->expiring || o->stale) && l.state == NULL)

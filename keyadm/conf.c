@@ -120,11 +120,14 @@ static int parse_retention(struct ka_policy *p, const char *v)
 static void set_limit(struct ka_policy *p, int s, const char *v, const struct conf_pos *at)
 {
 	if (s == S_SS_RATE && parse_rate(p, v) != 0)
-		bad(at, "not a rate N/DURATION (like 20/1h) or none", settings[s]);
+		bad(at,
+		    strchr(v, '/') ? ak_duration_help(strchr(v, '/') + 1)
+		                   : "not a rate N/DURATION (like 20/1h) or none",
+		    settings[s]);
 	if (s == S_SS_MAX_STORED && parse_count(&p->ss_max_stored, v, 1) != 0)
 		bad(at, "not a number from 1 to 1000000 or none", settings[s]);
 	if (s == S_PURGE && parse_retention(p, v) != 0)
-		bad(at, "not a duration (like 90d) or never", settings[s]);
+		bad(at, ak_duration_help(v), settings[s]);
 }
 
 /* Where pam_apikey records sessions, and whether revoke and disable end
@@ -156,7 +159,7 @@ static void set_value(struct ka_policy *p, int s, const char *v, const struct co
 	if (s == S_MAX_LIFETIME || s == S_DEFAULT_EXPIRY) {
 		if (ak_parse_duration(s == S_MAX_LIFETIME ? &p->max_lifetime : &p->default_expiry,
 		                      v) != 0)
-			bad(at, "not a duration (like 90d, 2w, 12h)", settings[s]);
+			bad(at, ak_duration_help(v), settings[s]);
 		if (s == S_MAX_LIFETIME)
 			snprintf(p->max_lifetime_text, sizeof(p->max_lifetime_text), "%s", v);
 	} else if (s == S_MAX_KEYS) {

@@ -86,8 +86,9 @@ struct ka_use {
 	char source[64 + 1];
 };
 
-/* main.c */
+/* main.c and help.c: --help */
 void ka_usage_cmd(FILE *f, const char *cmd);
+void ka_help_option(FILE *f, const char *cmd, const char *opt, int takes_value);
 
 /* util.c: dying, the store, the transaction, input */
 __attribute__((noreturn, format(printf, 2, 3))) void ka_die(int code, const char *fmt, ...);
@@ -105,7 +106,9 @@ void ka_txn_fail(struct ak_txn *t, const struct ak_error *e);
 void ka_check_id(const char *id);
 
 void ka_check_user(const char *user);
+void ka_warn_not_passwd(const char *user, size_t line);
 void ka_check_text(const char *what, const char *s, size_t max);
+int64_t ka_duration(const char *what, const char *s);
 int64_t ka_when(const struct ka_ctx *c, const char *s);
 size_t ka_read_input(char *buf, size_t cap, int fd);
 int ka_open_input(const char *path);
@@ -169,6 +172,7 @@ void ka_walk_path(struct ka_walk *w, const char *path);
 
 /* out.c: JSON and readable output */
 void ka_json_str(FILE *f, const char *s);
+void ka_json_opt(FILE *f, const char *s);
 const char *ka_esc(const char *s);
 void ka_json_time(FILE *f, int64_t ms);
 void ka_json_key(FILE *f, const struct ak_key *k, const struct ka_use *u, int64_t now);
@@ -179,6 +183,15 @@ void ka_flush(FILE *f);
 void ka_output_hold(void);
 int ka_output_release(void);
 int ka_write_all(int fd, const char *buf, size_t len);
+/* Columns that fit their widest cell: measure every row, then print it. */
+#define KA_COLS_MAX 16
+struct ka_cols {
+	size_t n;
+	unsigned right; /* bit per right-aligned column */
+	int w[KA_COLS_MAX];
+};
+void ka_cols_measure(struct ka_cols *c, const char *const *cells);
+void ka_cols_print(FILE *f, const struct ka_cols *c, const char *const *cells);
 
 /* commands */
 int ka_cmd_init(const struct ka_ctx *c);

@@ -41,7 +41,6 @@ enum {
 	KA_O_END_SESSIONS = 1u << 28,
 	KA_O_KEEP_SESSIONS = 1u << 29
 };
-#define KA_O_ENDS (KA_O_END_SESSIONS | KA_O_KEEP_SESSIONS)
 #define KA_O_GLOBAL (KA_O_DB | KA_O_CONFIG | KA_O_JSON | KA_O_HELP | KA_O_VERSION)
 
 struct ka_optdef {
@@ -105,10 +104,12 @@ static const struct ka_cmddef cmddefs[] = {
          "list [USER] [--state active|disabled|revoked|expired] [--unused DURATION]\n"
          "              [--expiring DURATION] [--stale DURATION]"},
         {"show", ka_cmd_show, 0, 1, 1, "show ID"},
-        {"revoke", ka_cmd_revoke, KA_O_REASON | KA_O_USER | KA_O_KEY | KA_O_ENDS, 0, -1,
+        {"revoke", ka_cmd_revoke,
+         KA_O_REASON | KA_O_USER | KA_O_KEY | KA_O_END_SESSIONS | KA_O_KEEP_SESSIONS, 0, -1,
          "revoke ID...|--user USER|--key FILE|- [--reason TEXT]\n"
          "              [--end-sessions|--keep-sessions]"},
-        {"disable", ka_cmd_disable, KA_O_REASON | KA_O_USER | KA_O_ENDS, 0, -1,
+        {"disable", ka_cmd_disable,
+         KA_O_REASON | KA_O_USER | KA_O_END_SESSIONS | KA_O_KEEP_SESSIONS, 0, -1,
          "disable ID...|--user USER [--reason TEXT] [--end-sessions|--keep-sessions]"},
         {"enable", ka_cmd_enable, KA_O_USER, 0, -1, "enable ID...|--user USER"},
         {"rotate", ka_cmd_rotate, KA_O_GRACE, 1, 1, "rotate ID [--grace DURATION]"},
@@ -149,16 +150,29 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 	size_t i;
 
 	if (d != NULL) {
-		fprintf(f, "usage: keyadm [--db PATH] [--config PATH] [--json] %s\n", d->usage);
+		fprintf(f, "usage: keyadm [--db PATH] [--config PATH] [--json] %s\n\noptions:\n",
+		        d->usage);
+		for (i = 0; i < N_ELEMS(optdefs); i++)
+			if (optdefs[i].bit & d->opts)
+				ka_help_option(f, d->name, optdefs[i].name,
+				               optdefs[i].str_off != 0);
+		for (i = 0; i < N_ELEMS(optdefs); i++)
+			if (optdefs[i].bit & KA_O_GLOBAL & ~(unsigned)KA_O_VERSION)
+				ka_help_option(f, d->name, optdefs[i].name,
+				               optdefs[i].str_off != 0);
+		fprintf(f, "See keyadm(8).\n");
 		return;
 	}
 	fprintf(f, "usage: keyadm [--db PATH] [--config PATH] [--json] COMMAND [ARGS]\n"
-	           "       keyadm --help | --version | help [COMMAND]\n\ncommands:\n");
+	           "       keyadm --help | --version | help [COMMAND] | COMMAND --help\n\n"
+	           "commands (COMMAND --help describes each of its options):\n");
 	for (i = 0; i < N_ELEMS(cmddefs); i++)
 		fprintf(f, "  %s\n", cmddefs[i].usage);
 	fprintf(f,
-	        "\nWHEN: a duration (90d, 12h, 30m, 45s, 2w) or a date (2027-01-31, "
-	        "2027-01-31T12:00:00Z).\nThe store: --db, else $APIKEY_DB, else store in the "
+	        "\nDURATION: a number and a unit: s, min, h, d, w, mo (30 days), y (365 days),\n"
+	        "like 90d, 12h, 30min, 2w, 6mo, 1y; m and M are refused (minutes or months?).\n"
+	        "WHEN: a duration from now or a date (2027-01-31, 2027-01-31T12:00:00Z).\nThe "
+	        "store: --db, else $APIKEY_DB, else store in the "
 	        "policy,\nelse %s. The policy: --config, else $APIKEY_CONFIG, else\n%s "
 	        "(see apikey.conf(5)).\nThe usage events: events in the policy (a path or none), "
 	        "else\nbeside the store (keys.db -> keys.events), with every rotated "

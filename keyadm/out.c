@@ -88,7 +88,8 @@ void ka_json_time(FILE *f, int64_t ms)
 		fprintf(f, "%" PRId64, ms);
 }
 
-static void json_opt_str(FILE *f, const char *s)
+/* A string, or null for "". */
+void ka_json_opt(FILE *f, const char *s)
 {
 	if (*s == '\0')
 		fputs("null", f);
@@ -122,9 +123,9 @@ static void json_use(FILE *f, const struct ka_use *u)
 	fputs(",\"lastUsedAt\":", f);
 	ka_json_time(f, seen ? u->time_ms : 0);
 	fputs(",\"lastUsedService\":", f);
-	json_opt_str(f, seen && strcmp(u->service, "-") != 0 ? u->service : "");
+	ka_json_opt(f, seen && strcmp(u->service, "-") != 0 ? u->service : "");
 	fputs(",\"lastUsedSource\":", f);
-	json_opt_str(f, seen && strcmp(u->source, "-") != 0 ? u->source : "");
+	ka_json_opt(f, seen && strcmp(u->source, "-") != 0 ? u->source : "");
 }
 
 void ka_json_key(FILE *f, const struct ak_key *k, const struct ka_use *u, int64_t now)
@@ -138,26 +139,26 @@ void ka_json_key(FILE *f, const struct ak_key *k, const struct ka_use *u, int64_
 	fprintf(f, ",\"state\":\"%s\",\"createdAt\":", ak_key_state_at(k, now));
 	ka_json_time(f, k->created_ms);
 	fputs(",\"createdBy\":", f);
-	json_opt_str(f, k->created_by);
+	ka_json_opt(f, k->created_by);
 	fputs(",\"expiresAt\":", f);
 	ka_json_time(f, k->expires_ms);
 	fputs(",\"revokedAt\":", f);
 	ka_json_time(f, k->revoked_ms);
 	fputs(",\"revokedReason\":", f);
-	json_opt_str(f, k->revoked_reason);
+	ka_json_opt(f, k->revoked_reason);
 	fputs(",\"revokedBy\":", f);
-	json_opt_str(f, k->revoked_by);
+	ka_json_opt(f, k->revoked_by);
 	fputs(",\"disabledAt\":", f);
 	ka_json_time(f, k->disabled_ms);
 	fputs(",\"disabledReason\":", f);
-	json_opt_str(f, k->disabled_reason);
+	ka_json_opt(f, k->disabled_reason);
 	fputs(",\"disabledBy\":", f);
-	json_opt_str(f, k->disabled_by);
+	ka_json_opt(f, k->disabled_by);
 	json_lists(f, k);
 	fputs(",\"rotatedFrom\":", f);
-	json_opt_str(f, k->rotated_from);
+	ka_json_opt(f, k->rotated_from);
 	fputs(",\"rotatedTo\":", f);
-	json_opt_str(f, k->rotated_to);
+	ka_json_opt(f, k->rotated_to);
 	json_use(f, u);
 	fputc('}', f);
 }
@@ -291,6 +292,35 @@ int ka_write_all(int fd, const char *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* Columns as wide as their widest cell, as column -t makes them, on a
+ * terminal or in a pipe: every row is measured, then every row printed
+ * (made twice, held never: a report of any length stays in bounded memory). */
+void ka_cols_measure(struct ka_cols *c, const char *const *cells)
+{
+	size_t i;
+
+	for (i = 0; i < c->n && i < KA_COLS_MAX; i++)
+		if (width(cells[i]) > c->w[i])
+			c->w[i] = width(cells[i]);
+}
+
+/* Two spaces between columns; the last one is not padded. */
+void ka_cols_print(FILE *f, const struct ka_cols *c, const char *const *cells)
+{
+	size_t i;
+
+	for (i = 0; i < c->n && i < KA_COLS_MAX; i++) {
+		int n = width(cells[i]), last = i + 1 == c->n;
+		if (c->right & (1u << i))
+			for (; n < c->w[i]; n++)
+				fputc(' ', f);
+		fputs(cells[i], f);
+		for (; !last && n < c->w[i]; n++)
+			fputc(' ', f);
+		fputs(last ? "\n" : "  ", f);
+	}
 }
 
 /* Output that cannot be written is a failure, not a silent success. */

@@ -55,8 +55,11 @@ static void limits_reset(void)
 	for (i = 0; i < sizeof(unlimited) / sizeof(unlimited[0]); i++)
 		if (setrlimit(unlimited[i], &inf) != 0)
 			exit(KA_EXIT_FAIL); /* fail safe */
-	if (getrlimit(RLIMIT_NOFILE, &now) != 0 ||
-	    (now.rlim_cur < fds.rlim_cur && setrlimit(RLIMIT_NOFILE, &fds) != 0) ||
+	if (getrlimit(RLIMIT_NOFILE, &now) != 0)
+		exit(KA_EXIT_FAIL); /* fail safe */
+	if (now.rlim_max > fds.rlim_max)
+		fds.rlim_max = now.rlim_max; /* raise the soft limit, never lower the hard one */
+	if ((now.rlim_cur < fds.rlim_cur && setrlimit(RLIMIT_NOFILE, &fds) != 0) ||
 	    setrlimit(RLIMIT_CORE, &none) != 0)
 		exit(KA_EXIT_FAIL); /* fail safe */
 }

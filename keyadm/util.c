@@ -250,6 +250,19 @@ void ka_check_user(const char *user)
 		         AK_USER_MAX);
 }
 
+/* Not a refusal: a Dovecot or Postfix virtual user is in no passwd
+ * database and still logs in with a key. A typo is caught here. */
+void ka_warn_not_passwd(const char *user, size_t line)
+{
+	char at[48] = "";
+
+	if (line != 0)
+		snprintf(at, sizeof(at), " (stdin line %zu)", line);
+	ka_warn("warning: %s%s is not in the passwd database (getent passwd): the key is made "
+	        "all the same, as for a virtual mail user",
+	        user, at);
+}
+
 void ka_check_text(const char *what, const char *s, size_t max)
 {
 	if (*s == '\0' || !ak_text_valid(s, max))
@@ -258,13 +271,24 @@ void ka_check_text(const char *what, const char *s, size_t max)
 		         what, max);
 }
 
+/* A duration option (what: "--grace"), the parser apikey.conf uses too. */
+int64_t ka_duration(const char *what, const char *s)
+{
+	int64_t ms;
+
+	if (ak_parse_duration(&ms, s) != 0)
+		ka_usage("invalid %s: %s", what, ak_duration_help(s));
+	return ms;
+}
+
 /* A future time: a duration from now or a date. */
 int64_t ka_when(const struct ka_ctx *c, const char *s)
 {
 	int64_t ms;
 
 	if (ak_parse_when(&ms, s, c->now) != 0)
-		ka_usage("invalid time (a duration like 90d, 12h, 30m or a date like 2027-01-31)");
+		ka_usage("invalid time: %s, nor a date (2027-01-31, 2027-01-31T12:00:00Z)",
+		         ak_duration_help(s));
 	if (ms <= c->now)
 		ka_usage("that time is in the past");
 	return ms;
@@ -340,6 +364,6 @@ int64_t ka_since(const struct ka_ctx *c, const char *s)
 	if (ak_parse_duration(&d, s) == 0)
 		return c->now - d;
 	if (ak_parse_when(&d, s, c->now) != 0)
-		ka_usage("invalid --since (a duration like 7d or a date like 2027-01-31)");
+		ka_usage("invalid --since: %s, nor a date (2027-01-31)", ak_duration_help(s));
 	return d;
 }

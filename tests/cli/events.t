@@ -165,9 +165,9 @@ is "failures --since 1d" "$(json_get "$(ka failures --since 1d --json)" '[g["cou
 is "failures --key" "$(json_get "$(ka failures --key "$r2" --json)" 'sorted(g["source"] for g in j)')" "['192.0.2.80', '192.0.2.90']"
 is "failures --user" "$(json_get "$(ka failures --user hank --json)" '[g["source"] for g in j]')" "['192.0.2.80']"
 out=$(ka failures)
-like "failures text: header" "$(echo "$out" | head -1)" "^KEY +STATE +SOURCE +COUNT +FIRST +LAST"
-like "failures text: the revoked key first" "$(echo "$out" | sed -n 2p)" "^$r1 +revoked +192.0.2.50 +5 "
-like "failures text: no key id" "$out" "\(no key id\) +- +192.0.2.99 +1 "
+like "failures text: header" "$(echo "$out" | head -1)" "^KEY +OWNER +NAME +STATE +SOURCE +COUNT +FIRST +LAST +RESULTS +SERVICES +USERS$"
+like "failures text: the revoked key first" "$(echo "$out" | sed -n 2p)" "^$r1 +gina +- +revoked +192.0.2.50 +5 "
+like "failures text: no key id" "$out" "\(no key id\) +- +- +- +192.0.2.99 +1 "
 no_key_in "$out" "$TMP/r1.key" "failures"
 no_key_in "$out" "$TMP/r2f.key" "failures (forged)"
 is "failures: nothing rejected" "$(ka failures --user nobody)" ""

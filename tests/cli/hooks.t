@@ -170,7 +170,7 @@ like "a missing hooks_dir that was set: warned" "$(cat "$TMP/err")" "hooks_dir $
 printf 'hooks_dir relative/dir\n' >"$TMP/rel.conf"
 check_exit "hooks_dir must be absolute" 1 q ka --config "$TMP/rel.conf" list
 : >"$TMP/none.conf"
-check "no hooks_dir and no default directory: silent" sh -c "'$KEYADM' --config '$TMP/none.conf' create frank 2>&1 >/dev/null | grep -q warning && exit 1 || exit 0"
+check "no hooks_dir and no default directory: silent" sh -c "'$KEYADM' --config '$TMP/none.conf' create frank 2>&1 >/dev/null | grep -v 'not in the passwd database' | grep -q warning && exit 1 || exit 0"
 
 # ---- the hook's world: clean environment, /, its own session, no fds
 hook 30-env "exec >$TMP/env.out; env; echo cwd=\$(pwd); echo sid=\$(ps -o sid= -p \$\$); echo umask=\$(umask); exec ls /proc/self/fd"
@@ -294,7 +294,7 @@ sed -i "s|^SOCKET=.*|SOCKET=$TMP/no-such-socket|" "$HD/60-dovecot"
 chmod 755 "$HD/60-dovecot"
 ka create ivan >/dev/null 2>"$TMP/err"
 is "dovecot hook without Dovecot: success" "$?" 0
-unlike "dovecot hook without Dovecot: no warning" "$(cat "$TMP/err")" warning
+unlike "dovecot hook without Dovecot: no warning" "$(grep -v 'not in the passwd database' "$TMP/err")" warning
 check "dovecot hook: sh -n" sh -n "$TOP/conf/hooks.d/dovecot-auth-cache-flush"
 
 done_testing

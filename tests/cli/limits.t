@@ -24,7 +24,7 @@ stored() {
 
 # ---- the settings: strict values, one error naming file and line
 for bad in "self_service_rate 0/1h" "self_service_rate 20" "self_service_rate 20/" \
-	"self_service_rate x/1h" "self_service_rate 20/1y" "self_service_max_stored 0" \
+	"self_service_rate x/1h" "self_service_rate 20/30m" "self_service_max_stored 0" \
 	"self_service_max_stored -1" "purge_revoked_after forever" "purge_revoked_after 0d"; do
 	printf '%s\n' "$bad" >"$TMP/bad.conf"
 	err=$(ka --config "$TMP/bad.conf" list 2>&1)
@@ -35,7 +35,7 @@ printf 'purge_revoked_after 1d\npurge_revoked_after 2d\n' >"$TMP/bad.conf"
 like "given twice: refused" "$(ka --config "$TMP/bad.conf" list 2>&1)" "bad.conf:2: purge_revoked_after: given twice"
 printf 'self_service_rate none\nself_service_max_stored none\npurge_revoked_after never\n' >"$TMP/good.conf"
 check "none, none and never are accepted" q ka --config "$TMP/good.conf" list
-printf 'self_service_rate 5/30m\nself_service_max_stored 1000000\npurge_revoked_after 2w\n' >"$TMP/good.conf"
+printf 'self_service_rate 5/30min\nself_service_max_stored 1000000\npurge_revoked_after 2w\n' >"$TMP/good.conf"
 check "values in range are accepted" q ka --config "$TMP/good.conf" list
 
 # ---- max_keys_per_user: a key in its rotation grace still logs in

@@ -216,7 +216,19 @@ static void test_parsers(void)
 
 	ok(ak_parse_duration(&ms, "90d") == 0 && ms == 90LL * 86400000, "90d");
 	ok(ak_parse_duration(&ms, "12h") == 0 && ms == 12LL * 3600000, "12h");
-	ok(ak_parse_duration(&ms, "30m") == 0 && ms == 30LL * 60000, "30m");
+	ok(ak_parse_duration(&ms, "30min") == 0 && ms == 30LL * 60000, "30min");
+	ok(ak_parse_duration(&ms, "45s") == 0 && ms == 45LL * 1000, "45s");
+	ok(ak_parse_duration(&ms, "2w") == 0 && ms == 14LL * 86400000, "2w");
+	ok(ak_parse_duration(&ms, "6mo") == 0 && ms == 180LL * 86400000, "6mo: 30 days each");
+	ok(ak_parse_duration(&ms, "1y") == 0 && ms == 365LL * 86400000, "1y: 365 days");
+	ok(ak_parse_duration(&ms, "30m") != 0 && ak_parse_duration(&ms, "6M") != 0 &&
+	           ak_parse_duration(&ms, "1mon") != 0 && ak_parse_duration(&ms, "1D") != 0 &&
+	           ak_parse_duration(&ms, "1d1h") != 0 && ak_parse_duration(&ms, "201y") != 0,
+	   "m, M and other units refused");
+	ok(strstr(ak_duration_help("30m"), "30min") != NULL &&
+	           strstr(ak_duration_help("6M"), "6mo") != NULL &&
+	           strstr(ak_duration_help("6x"), "ambiguous") == NULL,
+	   "m and M get the message that names both");
 	ok(ak_parse_duration(&ms, "0d") != 0 && ak_parse_duration(&ms, "-1d") != 0 &&
 	           ak_parse_duration(&ms, "1x") != 0 && ak_parse_duration(&ms, "d") != 0 &&
 	           ak_parse_duration(&ms, "99999999999999d") != 0 &&
