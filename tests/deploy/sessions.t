@@ -60,17 +60,9 @@ check "the man page's keyboard-interactive snippet applies to the stock sshd_con
 	snippet_apply "$MAN" sshd-kbdint "$TMP/sshd_config"
 start_sshd "$TMP/sshd_config"
 
-# hold KEYFILE [METHOD]: a long-running ssh session (the remote shell
-# sleeps); the client's pid in $H.
-hold() {
-	sshpass -f "$1" ssh -p "$PORT" -F /dev/null \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-		-o PubkeyAuthentication=no -o PreferredAuthentications="${2:-password}" \
-		-o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 \
-		"$U@127.0.0.1" 'sleep 600' </dev/null >/dev/null 2>&1 &
-	H=$!
-	at_exit "kill $H 2>/dev/null"
-}
+# remote: the user's remote commands that run (a zombie has ended).
+remote() { ps -u "$U" -o stat=,comm= | awk '$1 !~ /^Z/ && $2 == "sleep"' | wc -l; }
+running() { kill -0 "$1" 2>/dev/null; }
 count() { ka sessions "$U" --json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 wait_count() {
 	_i=0
@@ -79,10 +71,32 @@ wait_count() {
 		_i=$((_i + 1))
 	done
 }
-running() { kill -0 "$1" 2>/dev/null; }
-# remote: the user's remote commands that run (a zombie has ended).
-remote() { ps -u "$U" -o stat=,comm= | awk '$1 !~ /^Z/ && $2 == "sleep"' | wc -l; }
-
+# hold KEYFILE [METHOD]: a long-running ssh session (the remote shell
+# sleeps), up once its remote command runs; the client's pid in $H. On a
+# busy machine a login can fail for want of a pam_wrapper directory
+# (/tmp/pam.?, shared by every test): the dead ones of this test are
+# removed and the login tried again, three times at most.
+hold() {
+	_want=$(($(remote) + 1))
+	for _try in 1 2 3; do
+		pwrap_cleanup
+		sshpass -f "$1" ssh -p "$PORT" -F /dev/null \
+			-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+			-o PubkeyAuthentication=no -o PreferredAuthentications="${2:-password}" \
+			-o NumberOfPasswordPrompts=1 -o ConnectTimeout=30 \
+			"$U@127.0.0.1" 'sleep 600' </dev/null >/dev/null 2>&1 &
+		H=$!
+		at_exit "kill $H 2>/dev/null"
+		_i=0
+		while running "$H" && [ "$(remote)" -lt "$_want" ] && [ $_i -lt 300 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		[ "$(remote)" -ge "$_want" ] && running "$H" && return 0
+		kill "$H" 2>/dev/null
+		diag "a login with $(basename "$1") did not come up (try $_try)"
+	done
+}
 hold "$TMP/a"; HA=$H
 wait_count 1
 hold "$TMP/a2"; HA2=$H
