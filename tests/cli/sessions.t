@@ -31,7 +31,7 @@ start_of() { sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20; }
 session() {
 	sh -c 'sleep 300 & wait' &
 	P=$!
-	at_exit "kill $P 2>/dev/null"
+	at_exit "pkill -P $P sleep; kill $P 2>/dev/null"
 	sleep 0.2
 }
 # plant ID USER PID [START]: a record as pam_apikey writes it.

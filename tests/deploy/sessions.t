@@ -28,6 +28,9 @@ printf 'sessions_dir %s\n' "$SD" >"$TMP/policy"
 export APIKEY_CONFIG="$TMP/policy"
 PAM_EXTRA="sessions=$SD"
 new_user akses
+# the remote commands that outlive their connections (the password's),
+# before the user is removed
+at_exit "pkill -KILL -u $U"
 unix_password "$TMP/pw"
 new_store
 A=$(new_key "$TMP/a" "$U")
