@@ -406,4 +406,51 @@ int ak_events_each_stream(FILE *f, const char *name, int (*fn)(const struct ak_e
  * AK_E_IO. */
 int ak_events_open(const char *path, int *fd, struct ak_error *e) AK_WARN_UNUSED;
 
+/* ---- session records (session.c): the sessions pam_apikey opened with a
+ * key, one file each in a directory only root can write, for keyadm to list
+ * and end. No secret in a record. ---- */
+#define AK_SESSIONS_DIR "/run/apikey/sessions"
+#define AK_RHOST_MAX 64
+#define AK_CGROUP_MAX 512
+#define AK_SESSION_NAME_MAX (AK_ID_LEN + 48)
+struct ak_session {
+	char id[AK_ID_LEN + 1];
+	char user[AK_USER_MAX + 1];
+	char service[AK_SERVICE_LEN + 1];
+	char rhost[AK_RHOST_MAX + 1]; /* "" when the service gave none */
+	int64_t start_ms;
+	pid_t pid;                      /* the session leader: the process that opened it */
+	uint64_t pid_start;             /* its start time, /proc/PID/stat field 22 */
+	char cgroup[AK_CGROUP_MAX + 1]; /* /proc/PID/cgroup (v2 or name=systemd) */
+	char logind[32];                /* the logind session id ("" when none) */
+	char name[AK_SESSION_NAME_MAX]; /* the record's file name */
+};
+/* The start time of pid in clock ticks since boot: 0 running, 1 a
+ * zombie (it has ended), -1 gone. */
+int ak_proc_start(pid_t pid, uint64_t *ticks);
+/* The same, and the parent's pid when ppid is not NULL. */
+int ak_proc_stat(pid_t pid, pid_t *ppid, uint64_t *ticks);
+/* s's pid, start time, cgroup and logind session, from /proc. */
+int ak_session_fill(struct ak_session *s, pid_t pid, struct ak_error *e) AK_WARN_UNUSED;
+/* Makes dir (0700, its parent 0755) if missing and checks it: a directory
+ * owned by root, not group- or world-writable, not a symlink. Returns an
+ * open descriptor of it or -1 (AK_E_UNTRUSTED or AK_E_IO). */
+int ak_sessions_dir(const char *dir, int create, struct ak_error *e) AK_WARN_UNUSED;
+/* A new record in dir, created O_EXCL|O_NOFOLLOW; s->name is set. */
+int ak_session_write(const char *dir, struct ak_session *s, struct ak_error *e) AK_WARN_UNUSED;
+/* Removes the record name if it is still the one of pid. */
+int ak_session_remove(const char *dir, const char *name, pid_t pid);
+/* Each record of dir, in no order. A record that is not a regular file
+ * owned by root, is writable by others or does not parse is passed to bad
+ * (name, reason) and skipped. fn returning nonzero stops. */
+int ak_sessions_each(const char *dir, int (*fn)(const struct ak_session *, void *),
+                     void (*bad)(const char *, const char *, void *), void *ctx,
+                     struct ak_error *e) AK_WARN_UNUSED;
+/* A record's text: every field once, nothing else (buf is changed). */
+int ak_session_parse(struct ak_session *s, char *buf) AK_WARN_UNUSED;
+/* The text of s: its length, or -1 when it does not fit. */
+int ak_session_format(char *buf, size_t cap, const struct ak_session *s);
+/* 1: the leader runs with the recorded start time; 0: stale. */
+int ak_session_live(const struct ak_session *s);
+
 #endif

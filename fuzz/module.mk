@@ -6,7 +6,7 @@
 # `make check` replays the corpus through the same targets built normally
 # (tests/fuzz/replay.t). The front-end targets compile the PAM module and
 # the SASL plugin in whole and authenticate against fuzz/fixture.c's store.
-FUZZ_TARGETS := key record cidr when audit events pam sasl
+FUZZ_TARGETS := key record cidr when audit events pam sasl session
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -Icommon -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=all

@@ -7,6 +7,7 @@
  * holds goes out: ids, owners, actors, reasons; never a key. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -41,6 +42,31 @@ static const char *quoted(char *out, size_t cap, const char *s)
 	out[n++] = '"';
 	out[n] = '\0';
 	return out;
+}
+
+/* end-sessions entries count the sessions ended ("2 sessions"): a
+ * sessions=N field; any other reason is quoted. */
+static int is_end_sessions(const struct ak_audit *a)
+{
+	return strcmp(a->action, "end-sessions") == 0;
+}
+
+static const char *reason_field(const struct ak_audit *a)
+{
+	if (a->reason[0] == '\0')
+		return "";
+	return is_end_sessions(a) ? " sessions=" : " reason=";
+}
+
+static const char *reason_value(char *out, size_t cap, const struct ak_audit *a)
+{
+	if (a->reason[0] == '\0')
+		return "";
+	if (is_end_sessions(a)) {
+		snprintf(out, cap, "%lu", strtoul(a->reason, NULL, 10));
+		return out;
+	}
+	return quoted(out, cap, a->reason);
 }
 
 static int collect_one(const struct ak_audit *a, void *ctx)
@@ -95,9 +121,8 @@ void ka_changes_log(void)
 			syslog(LOG_NOTICE, "%s%s%s%s%s by=%s%s%s entry=%" PRIu64 " store=%s",
 			       a->action, a->id[0] ? " key=" : "", a->id,
 			       a->owner[0] ? " user=" : "", a->owner,
-			       quoted(by, sizeof(by), a->actor), a->reason[0] ? " reason=" : "",
-			       a->reason[0] ? quoted(why, sizeof(why), a->reason) : "", a->seq,
-			       ch.db);
+			       quoted(by, sizeof(by), a->actor), reason_field(a),
+			       reason_value(why, sizeof(why), a), a->seq, ch.db);
 		}
 	} else {
 		for (i = 0; i < ch.actions; i++)

@@ -15,8 +15,10 @@ static const char *const op_verb[] = {"revoke", "disable", "enable", "purge"};
 
 struct ka_target {
 	struct ak_key k;
-	int rc; /* 1 changed, 0 already so, -1 skipped (--user: a revoked key),
-	         * HELD: enable of a key someone else disabled (self-service) */
+	int rc;               /* 1 changed, 0 already so, -1 skipped (--user: a revoked key),
+	                       * HELD: enable of a key someone else disabled (self-service) */
+	struct ka_ends *ends; /* --end-sessions: its live sessions */
+	size_t ended;
 };
 
 struct ka_batch {
@@ -187,6 +189,54 @@ static void store_one(struct ka_batch *b, const struct ka_target *tg)
 		ka_txn_fail(b->t, &e);
 }
 
+/* --end-sessions (or end_sessions yes): the live sessions of every key
+ * that is now revoked or disabled, found under the store's lock; the
+ * audit entry says how many, and they end once the change is committed. */
+static size_t find_sessions(struct ka_batch *b)
+{
+	struct ak_error e = {AK_OK, ""};
+	char why[32];
+	size_t i, n, total = 0;
+
+	if ((b->op != OP_REVOKE && b->op != OP_DISABLE) || !ka_sessions_wanted(b->c))
+		return 0;
+	for (i = 0; i < b->n; i++) {
+		struct ka_target *tg = &b->v[i];
+		if (tg->k.state != AK_STATE_REVOKED && tg->k.state != AK_STATE_DISABLED)
+			continue;
+		tg->ends = ka_sessions_find(b->c, &tg->k, 0);
+		if ((n = ka_sessions_count(tg->ends)) == 0)
+			continue;
+		snprintf(why, sizeof(why), "%zu session%s", n, n > 1 ? "s" : "");
+		if (ak_txn_audit(b->t, "end-sessions", tg->k.id, tg->k.owner, why, &e) != 0)
+			ka_txn_fail(b->t, &e);
+		total += n;
+	}
+	return total;
+}
+
+/* Then the sessions found are ended, and once more those of the same
+ * keys that opened in the moment before the commit (their account check
+ * passed before it): after the commit no new one can open. */
+static void end_sessions(struct ka_batch *b)
+{
+	struct ka_ends *late;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->v[i].ends == NULL)
+			continue;
+		b->v[i].ended = ka_sessions_end(b->v[i].ends);
+		ka_sessions_free(b->v[i].ends);
+		b->v[i].ends = NULL;
+		ka_priv_raise();
+		late = ka_sessions_find(b->c, &b->v[i].k, 1);
+		ka_priv_drop();
+		b->v[i].ended += ka_sessions_end(late);
+		ka_sessions_free(late);
+	}
+}
+
 static void print_json(const struct ka_batch *b, const struct ka_target *tg)
 {
 	const struct ak_key *k = &tg->k;
@@ -202,6 +252,7 @@ static void print_json(const struct ka_batch *b, const struct ka_target *tg)
 		ka_json_time(stdout, r ? k->revoked_ms : k->disabled_ms);
 		fputs(",\"reason\":", stdout);
 		ka_json_str(stdout, r ? k->revoked_reason : k->disabled_reason);
+		printf(",\"sessionsEnded\":%zu", tg->ended);
 	}
 	fputs("}\n", stdout);
 }
@@ -225,6 +276,9 @@ static void print_text(const struct ka_batch *b, const struct ka_target *tg)
 		ak_format_time(t, sizeof(t), b->op == OP_REVOKE ? k->revoked_ms : k->disabled_ms);
 		printf("already %s %s (%s) at %s\n", done[b->op], k->id, k->owner, t);
 	}
+	if (tg->ended)
+		printf("ended %zu session%s of %s (%s)\n", tg->ended, tg->ended > 1 ? "s" : "",
+		       k->id, k->owner);
 }
 
 static int run_batch(const struct ka_ctx *c, enum ka_op op)
@@ -232,7 +286,7 @@ static int run_batch(const struct ka_ctx *c, enum ka_op op)
 	const struct ka_opts *o = c->o;
 	struct ka_batch b = {c, op, NULL, NULL, 0, 0, 0, {0}, 0};
 	char id[AK_ID_LEN + 1];
-	size_t i, changed = 0;
+	size_t i, changed = 0, sessions;
 	int i_arg;
 
 	if ((o->n_args > 0) + (o->user != NULL) + (o->key != NULL) != 1)
@@ -244,6 +298,8 @@ static int run_batch(const struct ka_ctx *c, enum ka_op op)
 		ka_check_user(o->user);
 	if (o->reason)
 		ka_check_text("reason", o->reason, AK_REASON_MAX);
+	if (op == OP_REVOKE || op == OP_DISABLE)
+		(void)ka_sessions_wanted(c); /* contradicting options: before the lock */
 	if (o->key)
 		key_to_id(c, id, b.hash);
 	b.t = ka_txn_begin(c);
@@ -261,10 +317,12 @@ static int run_batch(const struct ka_ctx *c, enum ka_op op)
 		ka_policy_rate(c, b.t);
 	for (i = 0; i < b.n; i++)
 		store_one(&b, &b.v[i]);
-	if (changed)
+	sessions = find_sessions(&b);
+	if (changed || sessions)
 		ka_txn_commit(b.t);
 	else
 		ka_txn_abort_quiet(b.t);
+	end_sessions(&b);
 	for (i = 0; i < b.n; i++)
 		(o->json ? print_json : print_text)(&b, &b.v[i]);
 	sodium_memzero(b.hash, sizeof(b.hash));

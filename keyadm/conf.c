@@ -26,6 +26,8 @@ enum {
 	S_HOOKS_DIR,
 	S_FLEET_TRUST,
 	S_FLEET_STALE,
+	S_SESSIONS_DIR,
+	S_END_SESSIONS,
 	S_N
 };
 
@@ -40,7 +42,9 @@ static const char *const settings[S_N] = {"max_lifetime",
                                           "purge_revoked_after",
                                           "hooks_dir",
                                           "fleet_trust",
-                                          "fleet_stale"};
+                                          "fleet_stale",
+                                          "sessions_dir",
+                                          "end_sessions"};
 
 /* The defaults of the self-service limits and of the retention: a user
  * makes a few keys a day, and a revoked key is still shown for a season. */
@@ -130,8 +134,27 @@ static void set_limit(struct ka_policy *p, int s, const char *v, const struct co
 		bad(at, ak_duration_help(v), settings[s]);
 }
 
+/* Where pam_apikey records sessions, and whether revoke and disable end
+ * them unless told otherwise. */
+static void set_sessions(struct ka_policy *p, int s, const char *v, const struct conf_pos *at)
+{
+	if (s == S_SESSIONS_DIR) {
+		if (!conf_path(v))
+			bad(at, "not an absolute path", settings[s]);
+		snprintf(p->sessions_dir, sizeof(p->sessions_dir), "%s", v);
+		return;
+	}
+	if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+		bad(at, "yes or no", settings[s]);
+	p->end_sessions = strcmp(v, "yes") == 0;
+}
+
 static void set_value(struct ka_policy *p, int s, const char *v, const struct conf_pos *at)
 {
+	if (s == S_SESSIONS_DIR || s == S_END_SESSIONS) {
+		set_sessions(p, s, v, at);
+		return;
+	}
 	if (s == S_SS_RATE || s == S_SS_MAX_STORED || s == S_PURGE) {
 		set_limit(p, s, v, at);
 		return;
@@ -187,7 +210,8 @@ static void conf_line(struct ka_policy *p, char *line, unsigned *seen, const str
 		bad(at,
 		    "unknown setting (max_lifetime, default_expiry, max_keys_per_user, "
 		    "self_service, self_service_rate, self_service_max_stored, "
-		    "purge_revoked_after, store, events, hooks_dir, fleet_trust, fleet_stale)",
+		    "purge_revoked_after, store, events, hooks_dir, fleet_trust, fleet_stale, "
+		    "sessions_dir, end_sessions)",
 		    NULL);
 	if (*seen & (1u << s))
 		bad(at, "given twice", settings[s]);

@@ -42,7 +42,8 @@ struct ka_opts {
 	int json, help, version, no_expiry, any_service, any_source, verify, batch;
 	const char *out, *valid, *trust; /* publish, install */
 	int record, revoke, follow_symlinks, check;
-	unsigned given; /* KA_O_* bits of the options present */
+	int end_sessions, keep_sessions;
+	uint64_t given; /* KA_O_* bits of the options present */
 };
 
 /* The site policy (apikey.conf); zero values mean "no limit" (the
@@ -59,12 +60,14 @@ struct ka_policy {
 	char ss_rate_text[32];
 	int64_t purge_after; /* purge_revoked_after */
 	char purge_after_text[32];
-	char store[1024];       /* "" when not set */
-	char events[1024];      /* the events setting: a path, "none", or "" */
-	char hooks_dir[1024];   /* "" when not set */
-	char fleet_trust[1024]; /* the primary's public key on a replica; "" when not set */
-	int fleet_stale;        /* AK_STALE_DENY (default) or AK_STALE_WARN */
-	size_t events_line;     /* where it was set, for messages */
+	char store[1024];        /* "" when not set */
+	char events[1024];       /* the events setting: a path, "none", or "" */
+	char hooks_dir[1024];    /* "" when not set */
+	char fleet_trust[1024];  /* the primary's public key on a replica; "" when not set */
+	int fleet_stale;         /* AK_STALE_DENY (default) or AK_STALE_WARN */
+	char sessions_dir[1024]; /* "" when not set: AK_SESSIONS_DIR */
+	int end_sessions;        /* end_sessions yes */
+	size_t events_line;      /* where it was set, for messages */
 };
 
 /* The run's context: where the store is, who acts, when. */
@@ -224,5 +227,15 @@ int ka_cmd_publish(const struct ka_ctx *c);
 int ka_cmd_install(const struct ka_ctx *c);
 int ka_cmd_status(const struct ka_ctx *c);
 int ka_cmd_promote(const struct ka_ctx *c);
+int ka_cmd_sessions(const struct ka_ctx *c);
+
+/* sessions.c: the sessions pam_apikey recorded, ended with their keys */
+struct ka_ends; /* the live sessions of the keys of one change */
+const char *ka_sessions_dir(const struct ka_ctx *c);
+int ka_sessions_wanted(const struct ka_ctx *c);
+struct ka_ends *ka_sessions_find(const struct ka_ctx *c, const struct ak_key *k, int late);
+size_t ka_sessions_count(const struct ka_ends *s);
+size_t ka_sessions_end(struct ka_ends *s);
+void ka_sessions_free(struct ka_ends *s);
 
 #endif

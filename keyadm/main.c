@@ -9,45 +9,45 @@
 
 #include "keyadm.h"
 
-enum {
-	KA_O_DB = 1u << 0,
-	KA_O_PREFIX = 1u << 1,
-	KA_O_NAME = 1u << 2,
-	KA_O_EXPIRES = 1u << 3,
-	KA_O_SERVICE = 1u << 4,
-	KA_O_FROM = 1u << 5,
-	KA_O_REASON = 1u << 6,
-	KA_O_USER = 1u << 7,
-	KA_O_KEY = 1u << 8,
-	KA_O_GRACE = 1u << 9,
-	KA_O_STATE = 1u << 10,
-	KA_O_SINCE = 1u << 11,
-	KA_O_JSON = 1u << 12,
-	KA_O_HELP = 1u << 13,
-	KA_O_VERSION = 1u << 14,
-	KA_O_NO_EXPIRY = 1u << 15,
-	KA_O_ANY_SERVICE = 1u << 16,
-	KA_O_ANY_SOURCE = 1u << 17,
-	KA_O_VERIFY = 1u << 18,
-	KA_O_BATCH = 1u << 19,
-	KA_O_CONFIG = 1u << 20,
-	KA_O_UNUSED = 1u << 21,
-	KA_O_EXPIRING = 1u << 22,
-	KA_O_STALE = 1u << 23,
-	KA_O_RECORD = 1u << 24,
-	KA_O_REVOKE = 1u << 25,
-	KA_O_FOLLOW = 1u << 26,
-	KA_O_GROUP = 1u << 27,
-	KA_O_OUT = 1u << 28,
-	KA_O_VALID = 1u << 29,
-	KA_O_TRUST = 1u << 30,
-	KA_O_CHECK = 1u << 31
-};
+#define KA_O_DB (UINT64_C(1) << 0)
+#define KA_O_PREFIX (UINT64_C(1) << 1)
+#define KA_O_NAME (UINT64_C(1) << 2)
+#define KA_O_EXPIRES (UINT64_C(1) << 3)
+#define KA_O_SERVICE (UINT64_C(1) << 4)
+#define KA_O_FROM (UINT64_C(1) << 5)
+#define KA_O_REASON (UINT64_C(1) << 6)
+#define KA_O_USER (UINT64_C(1) << 7)
+#define KA_O_KEY (UINT64_C(1) << 8)
+#define KA_O_GRACE (UINT64_C(1) << 9)
+#define KA_O_STATE (UINT64_C(1) << 10)
+#define KA_O_SINCE (UINT64_C(1) << 11)
+#define KA_O_JSON (UINT64_C(1) << 12)
+#define KA_O_HELP (UINT64_C(1) << 13)
+#define KA_O_VERSION (UINT64_C(1) << 14)
+#define KA_O_NO_EXPIRY (UINT64_C(1) << 15)
+#define KA_O_ANY_SERVICE (UINT64_C(1) << 16)
+#define KA_O_ANY_SOURCE (UINT64_C(1) << 17)
+#define KA_O_VERIFY (UINT64_C(1) << 18)
+#define KA_O_BATCH (UINT64_C(1) << 19)
+#define KA_O_CONFIG (UINT64_C(1) << 20)
+#define KA_O_UNUSED (UINT64_C(1) << 21)
+#define KA_O_EXPIRING (UINT64_C(1) << 22)
+#define KA_O_STALE (UINT64_C(1) << 23)
+#define KA_O_RECORD (UINT64_C(1) << 24)
+#define KA_O_REVOKE (UINT64_C(1) << 25)
+#define KA_O_FOLLOW (UINT64_C(1) << 26)
+#define KA_O_GROUP (UINT64_C(1) << 27)
+#define KA_O_OUT (UINT64_C(1) << 28)
+#define KA_O_VALID (UINT64_C(1) << 29)
+#define KA_O_TRUST (UINT64_C(1) << 30)
+#define KA_O_CHECK (UINT64_C(1) << 31)
+#define KA_O_END_SESSIONS (UINT64_C(1) << 32)
+#define KA_O_KEEP_SESSIONS (UINT64_C(1) << 33)
 #define KA_O_GLOBAL (KA_O_DB | KA_O_CONFIG | KA_O_JSON | KA_O_HELP | KA_O_VERSION)
 
 struct ka_optdef {
 	const char *name;
-	unsigned bit;
+	uint64_t bit;
 	size_t str_off; /* offset of the const char * field, or 0 for a flag */
 	size_t flag_off;
 };
@@ -88,12 +88,14 @@ static const struct ka_optdef optdefs[] = {
         {"valid", KA_O_VALID, STR(valid)},
         {"trust", KA_O_TRUST, STR(trust)},
         {"check", KA_O_CHECK, FLAG(check)},
+        {"end-sessions", KA_O_END_SESSIONS, FLAG(end_sessions)},
+        {"keep-sessions", KA_O_KEEP_SESSIONS, FLAG(keep_sessions)},
 };
 
 struct ka_cmddef {
 	const char *name;
 	int (*fn)(const struct ka_ctx *);
-	unsigned opts;
+	uint64_t opts;
 	int min_args, max_args; /* -1: any number */
 	const char *usage;
 };
@@ -108,10 +110,13 @@ static const struct ka_cmddef cmddefs[] = {
          "list [USER] [--state active|disabled|revoked|expired] [--unused DURATION]\n"
          "              [--expiring DURATION] [--stale DURATION]"},
         {"show", ka_cmd_show, 0, 1, 1, "show ID"},
-        {"revoke", ka_cmd_revoke, KA_O_REASON | KA_O_USER | KA_O_KEY, 0, -1,
-         "revoke ID...|--user USER|--key FILE|- [--reason TEXT]"},
-        {"disable", ka_cmd_disable, KA_O_REASON | KA_O_USER, 0, -1,
-         "disable ID...|--user USER [--reason TEXT]"},
+        {"revoke", ka_cmd_revoke,
+         KA_O_REASON | KA_O_USER | KA_O_KEY | KA_O_END_SESSIONS | KA_O_KEEP_SESSIONS, 0, -1,
+         "revoke ID...|--user USER|--key FILE|- [--reason TEXT]\n"
+         "              [--end-sessions|--keep-sessions]"},
+        {"disable", ka_cmd_disable,
+         KA_O_REASON | KA_O_USER | KA_O_END_SESSIONS | KA_O_KEEP_SESSIONS, 0, -1,
+         "disable ID...|--user USER [--reason TEXT] [--end-sessions|--keep-sessions]"},
         {"enable", ka_cmd_enable, KA_O_USER, 0, -1, "enable ID...|--user USER"},
         {"rotate", ka_cmd_rotate, KA_O_GRACE, 1, 1, "rotate ID [--grace DURATION]"},
         {"set", ka_cmd_set,
@@ -125,6 +130,7 @@ static const struct ka_cmddef cmddefs[] = {
          "verify USER [--service NAME] [--from ADDR] [--record] < KEYFILE"},
         {"audit", ka_cmd_audit, KA_O_USER | KA_O_KEY | KA_O_SINCE | KA_O_VERIFY, 0, 0,
          "audit [--user USER] [--key ID] [--since WHEN] | audit --verify"},
+        {"sessions", ka_cmd_sessions, KA_O_KEY, 0, 1, "sessions [USER|--key ID]"},
         {"check", ka_cmd_check, 0, 0, 0, "check"},
         {"failures", ka_cmd_failures, KA_O_SINCE | KA_O_KEY | KA_O_USER, 0, 0,
          "failures [--since WHEN] [--key ID] [--user USER]"},
@@ -164,7 +170,7 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 				ka_help_option(f, d->name, optdefs[i].name,
 				               optdefs[i].str_off != 0);
 		for (i = 0; i < N_ELEMS(optdefs); i++)
-			if (optdefs[i].bit & KA_O_GLOBAL & ~(unsigned)KA_O_VERSION)
+			if (optdefs[i].bit & KA_O_GLOBAL & ~KA_O_VERSION)
 				ka_help_option(f, d->name, optdefs[i].name,
 				               optdefs[i].str_off != 0);
 		fprintf(f, "See keyadm(8).\n");
@@ -188,10 +194,12 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 	        "After every change the hooks in hooks_dir run (default %s).\n"
 	        "Fleet: the primary publishes signed bundles, replicas install them\n"
 	        "(fleet_trust and fleet_stale in the policy).\n"
+	        "Sessions opened with a key are in sessions_dir (default %s);\n"
+	        "revoke and disable end them with --end-sessions (or end_sessions yes).\n"
 	        "Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 verify: not VALID;\n"
 	        "scan: 0 nothing found, 1 keys found, 5 could not read everything.\n"
 	        "See keyadm(8).\n",
-	        AK_DEFAULT_DB, KA_SYSCONF, KA_HOOKS_DIR);
+	        AK_DEFAULT_DB, KA_SYSCONF, KA_HOOKS_DIR, AK_SESSIONS_DIR);
 }
 
 /* Printable ASCII only: safe to repeat in an error message. */
@@ -275,7 +283,7 @@ static void parse_args(struct ka_opts *o, int argc, char **argv)
 static const struct ka_cmddef *resolve(const struct ka_opts *o)
 {
 	const struct ka_cmddef *d;
-	unsigned extra;
+	uint64_t extra;
 
 	if ((d = cmd_find(o->cmd)) == NULL)
 		ka_usage(echo_safe(o->cmd) ? "unknown command %s" : "unknown command%s",

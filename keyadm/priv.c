@@ -130,8 +130,8 @@ void ka_priv_drop(void)
 
 static int allowed_cmd(const char *cmd)
 {
-	static const char *const ok[] = {"create", "list",   "show",   "disable",
-	                                 "enable", "rotate", "revoke", "verify"};
+	static const char *const ok[] = {"create", "list",   "show",   "disable", "enable",
+	                                 "rotate", "revoke", "verify", "sessions"};
 	size_t i;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
@@ -166,7 +166,7 @@ void ka_self_check(struct ka_ctx *c)
 		       KA_SYSCONF);
 	if (!allowed_cmd(o->cmd))
 		ka_usage("%s is for root only (self-service: create, list, show, disable, enable, "
-		         "rotate, revoke, verify)",
+		         "rotate, revoke, verify, sessions)",
 		         o->cmd);
 	if (o->batch || o->record)
 		ka_usage("%s is for root only", o->batch ? "create --batch" : "verify --record");

@@ -5,11 +5,15 @@
  * auth     the password is the key; VALID -> PAM_SUCCESS
  * account  re-checks the key that authenticated this transaction;
  *          PAM_IGNORE when no key was used
- * setcred  PAM_SUCCESS; session: PAM_IGNORE; chauthtok: PAM_AUTHTOK_ERR
+ * setcred  PAM_SUCCESS; chauthtok: PAM_AUTHTOK_ERR
+ * session  records a session opened with a key (keyadm ends it when the
+ *          key is revoked); PAM_IGNORE when no key was used
  *
- * MUST fail closed: every error path returns a failure, never PAM_IGNORE;
- * the only PAM_IGNOREs are "no key was used" (account, session) and a
- * non-key password with nonkey=ignore, which an administrator asked for.
+ * MUST fail closed: every error path of auth and account returns a
+ * failure, never PAM_IGNORE; the only PAM_IGNOREs are "no key was used"
+ * (account, session), a non-key password with nonkey=ignore, which an
+ * administrator asked for, and a session record that could not be
+ * written: a session grants nothing, so recording never fails it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,12 +31,14 @@
 
 #define EXPORT __attribute__((visibility("default")))
 #define DATA_ID "pam_apikey_id"
+#define DATA_SESSION "pam_apikey_session"
 #define PROMPT "Password: "
 
 struct opts {
 	const char *db;
-	const char *service; /* NULL: PAM_SERVICE */
-	const char *events;  /* NULL: beside the store; "none": off */
+	const char *service;  /* NULL: PAM_SERVICE */
+	const char *events;   /* NULL: beside the store; "none": off */
+	const char *sessions; /* the session records; "none": off */
 	int nonkey_ignore;
 	int use_first_pass;
 	int try_first_pass;
@@ -58,6 +64,7 @@ static int parse_opts(pam_handle_t *ph, int argc, const char **argv, struct opts
 
 	memset(o, 0, sizeof(*o));
 	o->db = AK_DEFAULT_DB;
+	o->sessions = AK_SESSIONS_DIR;
 	for (i = 0; i < argc; i++) {
 		if (opt_value(argv[i], "db", &v) && v[0] == '/')
 			o->db = v;
@@ -65,6 +72,8 @@ static int parse_opts(pam_handle_t *ph, int argc, const char **argv, struct opts
 			o->service = v;
 		else if (opt_value(argv[i], "events", &v) && (v[0] == '/' || !strcmp(v, "none")))
 			o->events = v;
+		else if (opt_value(argv[i], "sessions", &v) && (v[0] == '/' || !strcmp(v, "none")))
+			o->sessions = v;
 		else if (opt_value(argv[i], "nonkey", &v) &&
 		         (!strcmp(v, "fail") || !strcmp(v, "ignore")))
 			o->nonkey_ignore = strcmp(v, "ignore") == 0;
@@ -340,23 +349,106 @@ EXPORT int pam_sm_setcred(pam_handle_t *ph, int flags, int argc, const char **ar
 	return PAM_SUCCESS;
 }
 
-/* A session grants nothing: leave the decision to the other modules. */
-EXPORT int pam_sm_open_session(pam_handle_t *ph, int flags, int argc, const char **argv)
+/* The key of this session: the one auth verified on this handle. sshd's
+ * keyboard-interactive authenticates in a child process whose data does
+ * not come back, only the PAM environment does: APIKEY_ID, which this
+ * module set, is then taken if the key is still valid for this user,
+ * service and host (a user's own environment files are read later in
+ * the session stack than the recipe puts this module). */
+static const char *session_key(pam_handle_t *ph, const struct opts *o, const char *user)
+{
+	struct ak_verify_req req = {NULL, NULL, 0, NULL, NULL, 0};
+	struct ak_verify_res res;
+	struct ak_error e = {AK_OK, ""};
+	const void *id = NULL;
+
+	if (pam_get_data(ph, DATA_ID, &id) == PAM_SUCCESS && id != NULL)
+		return id;
+	if ((id = pam_getenv(ph, "APIKEY_ID")) == NULL || !ak_id_valid(id))
+		return NULL;
+	req.user = user;
+	req.service = service_of(ph, o);
+	req.source = item_str(ph, PAM_RHOST);
+	return ak_recheck_path(o->db, 0, id, &req, &res, &e) == AK_VALID ? id : NULL;
+}
+
+static void free_session(pam_handle_t *ph, void *data, int status)
 {
 	(void)ph;
+	(void)status;
+	free(data);
+}
+
+static int record_session(pam_handle_t *ph, const struct opts *o, const char *id, const char *user,
+                          struct ak_error *e)
+{
+	struct ak_session *s = calloc(1, sizeof(*s));
+	char rhost[AK_RHOST_MAX + 1];
+
+	if (s == NULL) {
+		ak_err_set(e, AK_E_NOMEM, "out of memory");
+		return -1;
+	}
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	snprintf(s->user, sizeof(s->user), "%s", user);
+	clean(s->service, sizeof(s->service), service_of(ph, o));
+	clean(rhost, sizeof(rhost), item_str(ph, PAM_RHOST));
+	snprintf(s->rhost, sizeof(s->rhost), "%s", rhost);
+	s->start_ms = ak_now_ms();
+	if (ak_session_fill(s, getpid(), e) != 0 || ak_session_write(o->sessions, s, e) != 0 ||
+	    pam_set_data(ph, DATA_SESSION, s, free_session) != PAM_SUCCESS) {
+		if (s->name[0] != '\0' && e->code == AK_OK)
+			(void)ak_session_remove(o->sessions, s->name, s->pid);
+		free(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* A session opened with a key is recorded so that keyadm revoke
+ * --end-sessions can end it. A session grants nothing: a record that
+ * cannot be written is logged (once per process) and ignored. */
+EXPORT int pam_sm_open_session(pam_handle_t *ph, int flags, int argc, const char **argv)
+{
+	static int warned;
+	struct ak_error e = {AK_OK, ""};
+	const char *id, *user = item_str(ph, PAM_USER);
+	struct opts o;
+
 	(void)flags;
-	(void)argc;
-	(void)argv;
+	if (parse_opts(ph, argc, argv, &o) != 0)
+		return PAM_SERVICE_ERR;
+	if (strcmp(o.sessions, "none") == 0 || user == NULL || !ak_user_valid(user) ||
+	    (id = session_key(ph, &o, user)) == NULL)
+		return PAM_IGNORE;
+	if (record_session(ph, &o, id, user, &e) == 0) {
+		if (o.debug)
+			pam_syslog(ph, LOG_DEBUG, "session of key %s recorded", id);
+		return PAM_SUCCESS;
+	}
+	if (!warned) {
+		warned = 1;
+		pam_syslog(ph, LOG_WARNING, "cannot record the session of key %s: %s", id, e.msg);
+	}
 	return PAM_IGNORE;
 }
 
 EXPORT int pam_sm_close_session(pam_handle_t *ph, int flags, int argc, const char **argv)
 {
-	(void)ph;
+	const void *data = NULL;
+	const struct ak_session *s;
+	struct opts o;
+
 	(void)flags;
-	(void)argc;
-	(void)argv;
-	return PAM_IGNORE;
+	if (parse_opts(ph, argc, argv, &o) != 0)
+		return PAM_SERVICE_ERR;
+	if (pam_get_data(ph, DATA_SESSION, &data) != PAM_SUCCESS || data == NULL)
+		return PAM_IGNORE;
+	s = data;
+	if (ak_session_remove(o.sessions, s->name, s->pid) != 0 && o.debug)
+		pam_syslog(ph, LOG_DEBUG, "session record %s was already gone", s->name);
+	(void)pam_set_data(ph, DATA_SESSION, NULL, NULL);
+	return PAM_SUCCESS;
 }
 
 /* Keys change with keyadm rotate, never through passwd. */

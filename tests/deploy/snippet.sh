@@ -91,7 +91,8 @@ snippet_apply() {
 }
 
 # pam_localize FILE: the one change a test makes to a PAM snippet it
-# applied: the built module by absolute path, with this test's store.
+# applied: the built module by absolute path, with this test's store
+# (and $PAM_EXTRA, more options of the test's, when set).
 pam_localize() {
-	sed -i -E "s#(^|[[:space:]])pam_apikey\\.so#\\1$SO db=$DB#" "$1"
+	sed -i -E "s#(^|[[:space:]])pam_apikey\\.so#\\1$SO db=$DB${PAM_EXTRA:+ $PAM_EXTRA}#" "$1"
 }

@@ -230,4 +230,48 @@ fi
 
 ka revoke "$A" --reason "revoked between two runs" >/dev/null 2>&1
 is "revoked after the previous run: the next run fails" "$(pt "$TMP/a" app alice authenticate)" "$FAIL"
+
+# Session records (sessions=): a key's session is recorded and close_session
+# removes it; no key, no record; a directory with wrong modes or reached
+# through a symlink gets no record and the session is not failed.
+SD="$TMP/sessions"
+A=$(new_key "$TMP/a" alice)
+svc sess "auth required $M sessions=$SD" "session required $M sessions=$SD"
+svc sess_p "auth required $M sessions=$SD" "session required $M sessions=$SD" "session required pam_permit.so"
+like "open_session after a key's auth records it (PAM_SUCCESS)" \
+	"$(pt "$TMP/a" sess alice authenticate open_session)" 'pamtester: successfully opened a session'
+is "... in a directory it made 0700, root's" "$(stat -c '%a %U' "$SD")" "700 root"
+rec=$(cat "$SD"/"$A".* 2>/dev/null)
+like "... naming the key, the user, the service and the leader" "$(printf '%s\n' "$rec" | tr '\n' ' ')" \
+	"^id $A user alice service sess rhost - start [0-9]+ pid [0-9]+ pid_start [0-9]+ cgroup "
+is "... one file, 0600, root's" "$(stat -c '%a %U' "$SD"/"$A".*)" "600 root"
+cat "$SD"/* >"$TMP/records"
+no_secret_in "$TMP/records" "$TMP/a"
+rm -f "$SD"/*
+like "open_session then close_session" "$(pt "$TMP/a" sess alice authenticate open_session close_session)" \
+	'pamtester: session has successfully been closed'
+is "... leaves no record" "$(ls "$SD" | wc -l)" 0
+is "a session without a key's auth is not recorded" "$(pt "$TMP/pw" sess_p alice open_session >/dev/null; ls "$SD" | wc -l)" 0
+chmod 0777 "$SD"
+like "a world-writable sessions directory: the session still opens" \
+	"$(pt "$TMP/a" sess_p alice authenticate open_session)" 'pamtester: successfully opened a session'
+is "... and nothing is recorded there" "$(ls "$SD" | wc -l)" 0
+if logns_works && start_syslog; then
+	mark
+	(pwrap_env && exec sh "$LOGNS" "$TMP/log.sock" pamtester sess_p alice authenticate \
+		open_session open_session) <"$TMP/a" >/dev/null 2>&1
+	is "a record that cannot be written is logged once per process" \
+		"$(since | grep -c "pam_apikey(sess_p:session): cannot record the session of key $A: .*must be owned by root and not writable by group or others")" 1
+else
+	skip "no private mount namespace here: syslog not captured"
+fi
+chmod 0700 "$SD"
+ln -s "$SD" "$TMP/sdlink"
+svc sess_l "auth required $M sessions=$TMP/sdlink" "session required $M sessions=$TMP/sdlink" "session required pam_permit.so"
+like "a sessions directory reached through a symlink: the session still opens" \
+	"$(pt "$TMP/a" sess_l alice authenticate open_session)" 'pamtester: successfully opened a session'
+is "... and nothing is recorded" "$(ls "$SD" | wc -l)" 0
+svc sess_bad "session required $M sessions=relative"
+is "sessions=relative is refused: PAM_SERVICE_ERR" "$(pt "$TMP/a" sess_bad alice open_session)" \
+	'pamtester: Error in service module'
 done_testing
