@@ -262,6 +262,27 @@ static void writer_tune(GDBM_FILE db)
 	(void)gdbm_setopt(db, GDBM_SETCACHEAUTO, &on, sizeof(on));
 }
 
+/* The arguments checked and an empty transaction for actor, or NULL. */
+static struct ak_txn *txn_new(struct ak_txn **out, const char *path, const char *actor,
+                              struct ak_error *e)
+{
+	struct ak_txn *t;
+
+	if (out == NULL || path == NULL || *path == '\0' || actor == NULL ||
+	    !ak_text_valid(actor, AK_ACTOR_MAX)) {
+		ak_err_set(e, AK_E_INVAL, "bad transaction arguments");
+		return NULL;
+	}
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		ak_err_set(e, AK_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	t->lockfd = -1;
+	snprintf(t->actor, sizeof(t->actor), "%s", actor);
+	return t;
+}
+
 int ak_txn_begin(struct ak_txn **out, const char *path, uid_t trusted_uid, const char *actor,
                  struct ak_error *e)
 {
@@ -269,22 +290,12 @@ int ak_txn_begin(struct ak_txn **out, const char *path, uid_t trusted_uid, const
 	struct stat sb;
 	int fd;
 
-	if (out == NULL || path == NULL || *path == '\0' || actor == NULL ||
-	    !ak_text_valid(actor, AK_ACTOR_MAX)) {
-		ak_err_set(e, AK_E_INVAL, "bad transaction arguments");
+	if ((t = txn_new(out, path, actor, e)) == NULL)
 		return -1;
-	}
-	*out = NULL;
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		ak_err_set(e, AK_E_NOMEM, "out of memory");
-		return -1;
-	}
-	t->lockfd = -1;
 	if (ak_strlcpy(t->path, path, sizeof(t->path)) != 0) {
 		ak_err_set(e, AK_E_INVAL, "store path too long");
 		goto fail;
 	}
-	snprintf(t->actor, sizeof(t->actor), "%s", actor);
 	/* No lock file next to a store that does not exist (a mistyped --db).
 	 * MUST be stat, not access(2): access asks for the real uid, and a
 	 * setuid keyadm's caller cannot enter the store's directory. */
@@ -338,18 +349,8 @@ int ak_txn_begin_new(struct ak_txn **out, const char *path, uid_t trusted_uid, c
 	struct stat sb;
 	int fd = -1;
 
-	if (out == NULL || path == NULL || *path == '\0' || actor == NULL ||
-	    !ak_text_valid(actor, AK_ACTOR_MAX)) {
-		ak_err_set(e, AK_E_INVAL, "bad transaction arguments");
+	if ((t = txn_new(out, path, actor, e)) == NULL)
 		return -1;
-	}
-	*out = NULL;
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		ak_err_set(e, AK_E_NOMEM, "out of memory");
-		return -1;
-	}
-	t->lockfd = -1;
-	snprintf(t->actor, sizeof(t->actor), "%s", actor);
 	if (ak_strlcpy(t->path, path, sizeof(t->path)) != 0 ||
 	    path_join(t->tmp, sizeof(t->tmp), path, ".tmp.XXXXXX") != 0) {
 		t->tmp[0] = '\0';
