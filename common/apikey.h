@@ -162,6 +162,18 @@ int ak_user_valid(const char *user);
 /* A fleet origin: 1..AK_ORIGIN_MAX of [A-Za-z0-9.-], starting with a
  * letter or digit (a host name). Returns 1 when valid. */
 int ak_origin_valid(const char *origin);
+/* A strict reader of big-endian fields (the record and bundle codecs):
+ * a read past the end sets bad, returns NULL or 0 and reads nothing more. */
+struct ak_rd {
+	const uint8_t *p;
+	size_t len, off;
+	int bad;
+};
+const uint8_t *ak_rd_take(struct ak_rd *r, size_t n);
+uint64_t ak_rd_uint(struct ak_rd *r, unsigned bytes);
+/* A u64 of milliseconds; over INT64_MAX sets bad. */
+int64_t ak_rd_time(struct ak_rd *r);
+void ak_rd_bytes(struct ak_rd *r, void *out, size_t n);
 /* The claimed user name as a rejection's log line or event may show it:
  * the name, or "-" when it is not valid or holds a run of more than
  * AK_LOG_RUN_MAX letters and digits, as a key's secret pasted at the user

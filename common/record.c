@@ -22,12 +22,6 @@ struct wbuf {
 	int bad;
 };
 
-struct rbuf {
-	const uint8_t *p;
-	size_t len, off;
-	int bad;
-};
-
 static void w_bytes(struct wbuf *w, const void *v, size_t n)
 {
 	if (w->bad || n > w->cap - w->len) {
@@ -60,7 +54,7 @@ static void w_str(struct wbuf *w, const char *s, size_t max)
 	w_bytes(w, s, n);
 }
 
-static const uint8_t *r_take(struct rbuf *r, size_t n)
+const uint8_t *ak_rd_take(struct ak_rd *r, size_t n)
 {
 	const uint8_t *p;
 
@@ -73,9 +67,9 @@ static const uint8_t *r_take(struct rbuf *r, size_t n)
 	return p;
 }
 
-static uint64_t r_uint(struct rbuf *r, unsigned bytes)
+uint64_t ak_rd_uint(struct ak_rd *r, unsigned bytes)
 {
-	const uint8_t *p = r_take(r, bytes);
+	const uint8_t *p = ak_rd_take(r, bytes);
 	uint64_t v = 0;
 	unsigned i;
 
@@ -86,27 +80,27 @@ static uint64_t r_uint(struct rbuf *r, unsigned bytes)
 	return v;
 }
 
-static int64_t r_time(struct rbuf *r)
+int64_t ak_rd_time(struct ak_rd *r)
 {
-	uint64_t v = r_uint(r, 8);
+	uint64_t v = ak_rd_uint(r, 8);
 
 	if (v > (uint64_t)INT64_MAX)
 		r->bad = 1;
 	return (int64_t)v;
 }
 
-static void r_bytes(struct rbuf *r, void *out, size_t n)
+void ak_rd_bytes(struct ak_rd *r, void *out, size_t n)
 {
-	const uint8_t *p = r_take(r, n);
+	const uint8_t *p = ak_rd_take(r, n);
 
 	if (p != NULL)
 		memcpy(out, p, n);
 }
 
 /* A string of at most max bytes, no NUL inside, into out[max + 1]. */
-static void r_str(struct rbuf *r, char *out, size_t max)
+static void r_str(struct ak_rd *r, char *out, size_t max)
 {
-	size_t n = (size_t)r_uint(r, 2);
+	size_t n = (size_t)ak_rd_uint(r, 2);
 	const uint8_t *p;
 
 	out[0] = '\0';
@@ -116,7 +110,7 @@ static void r_str(struct rbuf *r, char *out, size_t max)
 		r->bad = 1;
 		return;
 	}
-	if ((p = r_take(r, n)) == NULL)
+	if ((p = ak_rd_take(r, n)) == NULL)
 		return;
 	if (memchr(p, '\0', n) != NULL) {
 		r->bad = 1;
@@ -126,13 +120,13 @@ static void r_str(struct rbuf *r, char *out, size_t max)
 	out[n] = '\0';
 }
 
-static void r_header(struct rbuf *r, uint8_t tag)
+static void r_header(struct ak_rd *r, uint8_t tag)
 {
-	if (r_uint(r, 1) != tag || r_uint(r, 1) != REC_VERSION)
+	if (ak_rd_uint(r, 1) != tag || ak_rd_uint(r, 1) != REC_VERSION)
 		r->bad = 1;
 }
 
-static int r_finish(struct rbuf *r)
+static int r_finish(struct ak_rd *r)
 {
 	return (r->bad || r->off != r->len) ? -1 : 0;
 }
@@ -185,16 +179,16 @@ int ak_key_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_key *k)
 	return 0;
 }
 
-static void r_source(struct rbuf *r, struct ak_cidr *c)
+static void r_source(struct ak_rd *r, struct ak_cidr *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->family = (uint8_t)r_uint(r, 1);
-	c->bits = (uint8_t)r_uint(r, 1);
+	c->family = (uint8_t)ak_rd_uint(r, 1);
+	c->bits = (uint8_t)ak_rd_uint(r, 1);
 	if (r->bad || (c->family != 4 && c->family != 6) || c->bits > (c->family == 4 ? 32 : 128)) {
 		r->bad = 1;
 		return;
 	}
-	r_bytes(r, c->addr, c->family == 4 ? 4u : 16u);
+	ak_rd_bytes(r, c->addr, c->family == 4 ? 4u : 16u);
 }
 
 /* Field-level rules the codec enforces beyond the byte layout. */
@@ -216,7 +210,7 @@ static int key_fields_valid(const struct ak_key *k)
 
 int ak_key_decode(struct ak_key *k, const uint8_t *buf, size_t len)
 {
-	struct rbuf r = {buf, len, 0, 0};
+	struct ak_rd r = {buf, len, 0, 0};
 	uint8_t i;
 
 	if (k == NULL || buf == NULL)
@@ -226,24 +220,24 @@ int ak_key_decode(struct ak_key *k, const uint8_t *buf, size_t len)
 	r_str(&r, k->id, AK_ID_LEN);
 	r_str(&r, k->owner, AK_USER_MAX);
 	r_str(&r, k->name, AK_NAME_MAX);
-	k->alg = (uint8_t)r_uint(&r, 1);
-	r_bytes(&r, k->hash, AK_HASH_LEN);
-	k->created_ms = r_time(&r);
+	k->alg = (uint8_t)ak_rd_uint(&r, 1);
+	ak_rd_bytes(&r, k->hash, AK_HASH_LEN);
+	k->created_ms = ak_rd_time(&r);
 	r_str(&r, k->created_by, AK_ACTOR_MAX);
-	k->expires_ms = r_time(&r);
-	k->state = (uint8_t)r_uint(&r, 1);
-	k->disabled_ms = r_time(&r);
+	k->expires_ms = ak_rd_time(&r);
+	k->state = (uint8_t)ak_rd_uint(&r, 1);
+	k->disabled_ms = ak_rd_time(&r);
 	r_str(&r, k->disabled_by, AK_ACTOR_MAX);
 	r_str(&r, k->disabled_reason, AK_REASON_MAX);
-	k->revoked_ms = r_time(&r);
+	k->revoked_ms = ak_rd_time(&r);
 	r_str(&r, k->revoked_by, AK_ACTOR_MAX);
 	r_str(&r, k->revoked_reason, AK_REASON_MAX);
-	k->n_services = (uint8_t)r_uint(&r, 1);
+	k->n_services = (uint8_t)ak_rd_uint(&r, 1);
 	if (k->n_services > AK_SERVICES_MAX)
 		r.bad = 1;
 	for (i = 0; !r.bad && i < k->n_services; i++)
 		r_str(&r, k->services[i], AK_SERVICE_LEN);
-	k->n_sources = (uint8_t)r_uint(&r, 1);
+	k->n_sources = (uint8_t)ak_rd_uint(&r, 1);
 	if (k->n_sources > AK_SOURCES_MAX)
 		r.bad = 1;
 	for (i = 0; !r.bad && i < k->n_sources; i++)
@@ -275,18 +269,18 @@ static void w_meta_fleet(struct wbuf *w, const struct ak_meta *m)
 	w_bytes(w, m->bundle_digest, AK_HASH_LEN);
 }
 
-static void r_meta_fleet(struct rbuf *r, struct ak_meta *m)
+static void r_meta_fleet(struct ak_rd *r, struct ak_meta *m)
 {
 	r_str(r, m->origin, AK_ORIGIN_MAX);
-	m->fleet_role = (uint8_t)r_uint(r, 1);
-	m->fleet_stale = (uint8_t)r_uint(r, 1);
-	m->serial = r_uint(r, 8);
-	m->published_ms = r_time(r);
-	m->valid_until_ms = r_time(r);
-	m->installed_ms = r_time(r);
-	m->origin_generation = r_uint(r, 8);
-	r_bytes(r, m->origin_audit_head, AK_HASH_LEN);
-	r_bytes(r, m->bundle_digest, AK_HASH_LEN);
+	m->fleet_role = (uint8_t)ak_rd_uint(r, 1);
+	m->fleet_stale = (uint8_t)ak_rd_uint(r, 1);
+	m->serial = ak_rd_uint(r, 8);
+	m->published_ms = ak_rd_time(r);
+	m->valid_until_ms = ak_rd_time(r);
+	m->installed_ms = ak_rd_time(r);
+	m->origin_generation = ak_rd_uint(r, 8);
+	ak_rd_bytes(r, m->origin_audit_head, AK_HASH_LEN);
+	ak_rd_bytes(r, m->bundle_digest, AK_HASH_LEN);
 	if (m->origin[0] == '\0' || !ak_origin_valid(m->origin) ||
 	    m->fleet_role > AK_ROLE_REPLICA || m->fleet_stale > AK_STALE_WARN)
 		r->bad = 1;
@@ -317,24 +311,24 @@ int ak_meta_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_meta *
 
 int ak_meta_decode(struct ak_meta *m, const uint8_t *buf, size_t len)
 {
-	struct rbuf r = {buf, len, 0, 0};
+	struct ak_rd r = {buf, len, 0, 0};
 	uint64_t version;
 
 	if (m == NULL || buf == NULL)
 		return -1;
 	memset(m, 0, sizeof(*m));
-	if (r_uint(&r, 1) != TAG_META)
+	if (ak_rd_uint(&r, 1) != TAG_META)
 		r.bad = 1;
-	version = r_uint(&r, 1);
+	version = ak_rd_uint(&r, 1);
 	if (version != REC_VERSION && version != META_FLEET_VERSION)
 		r.bad = 1;
-	m->schema = (uint32_t)r_uint(&r, 4);
+	m->schema = (uint32_t)ak_rd_uint(&r, 4);
 	r_str(&r, m->prefix, AK_PREFIX_MAX);
-	r_bytes(&r, m->store_key, AK_STORE_KEY_LEN);
-	m->generation = r_uint(&r, 8);
-	m->created_ms = r_time(&r);
-	m->audit_seq = r_uint(&r, 8);
-	r_bytes(&r, m->audit_head, AK_HASH_LEN);
+	ak_rd_bytes(&r, m->store_key, AK_STORE_KEY_LEN);
+	m->generation = ak_rd_uint(&r, 8);
+	m->created_ms = ak_rd_time(&r);
+	m->audit_seq = ak_rd_uint(&r, 8);
+	ak_rd_bytes(&r, m->audit_head, AK_HASH_LEN);
 	if (version == META_FLEET_VERSION)
 		r_meta_fleet(&r, m);
 	if (r_finish(&r) != 0 || m->schema != AK_SCHEMA || !ak_prefix_valid(m->prefix)) {
@@ -368,20 +362,20 @@ int ak_audit_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_audit
 
 int ak_audit_decode(struct ak_audit *a, const uint8_t *buf, size_t len)
 {
-	struct rbuf r = {buf, len, 0, 0};
+	struct ak_rd r = {buf, len, 0, 0};
 
 	if (a == NULL || buf == NULL)
 		return -1;
 	memset(a, 0, sizeof(*a));
 	r_header(&r, TAG_AUDIT);
-	a->seq = r_uint(&r, 8);
-	a->time_ms = r_time(&r);
+	a->seq = ak_rd_uint(&r, 8);
+	a->time_ms = ak_rd_time(&r);
 	r_str(&r, a->actor, AK_ACTOR_MAX);
 	r_str(&r, a->action, AK_ACTION_MAX);
 	r_str(&r, a->id, AK_ID_LEN);
 	r_str(&r, a->owner, AK_USER_MAX);
 	r_str(&r, a->reason, AK_REASON_MAX);
-	r_bytes(&r, a->prev, AK_HASH_LEN);
+	ak_rd_bytes(&r, a->prev, AK_HASH_LEN);
 	if (r_finish(&r) != 0 || a->seq == 0 || a->action[0] == '\0' || !id_or_empty(a->id)) {
 		memset(a, 0, sizeof(*a));
 		return -1;

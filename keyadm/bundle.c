@@ -206,50 +206,9 @@ void ka_bundle_free(struct ka_bundle_out *o)
 
 /* ---- reading: strict, like the record decoder ---- */
 
-const uint8_t *ka_rd_take(struct ka_rd *r, size_t n)
+static void rd_str8(struct ak_rd *r, char *out, size_t max)
 {
-	const uint8_t *p;
-
-	if (r->bad || n > r->len - r->off) {
-		r->bad = 1;
-		return NULL;
-	}
-	p = r->p + r->off;
-	r->off += n;
-	return p;
-}
-
-static uint64_t rd_uint(struct ka_rd *r, unsigned n)
-{
-	const uint8_t *p = ka_rd_take(r, n);
-	uint64_t v = 0;
-	unsigned i;
-
-	for (i = 0; p != NULL && i < n; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static int64_t rd_time(struct ka_rd *r)
-{
-	uint64_t v = rd_uint(r, 8);
-
-	if (v > (uint64_t)INT64_MAX)
-		r->bad = 1;
-	return (int64_t)v;
-}
-
-static void rd_bytes(struct ka_rd *r, void *out, size_t n)
-{
-	const uint8_t *p = ka_rd_take(r, n);
-
-	if (p != NULL)
-		memcpy(out, p, n);
-}
-
-static void rd_str8(struct ka_rd *r, char *out, size_t max)
-{
-	size_t n = (size_t)rd_uint(r, 1);
+	size_t n = (size_t)ak_rd_uint(r, 1);
 	const uint8_t *p;
 
 	out[0] = '\0';
@@ -257,7 +216,7 @@ static void rd_str8(struct ka_rd *r, char *out, size_t max)
 		r->bad = 1;
 		return;
 	}
-	if ((p = ka_rd_take(r, n)) != NULL) {
+	if ((p = ak_rd_take(r, n)) != NULL) {
 		memcpy(out, p, n);
 		out[n] = '\0';
 	}
@@ -265,22 +224,22 @@ static void rd_str8(struct ka_rd *r, char *out, size_t max)
 
 static int header_get(struct ka_bundle *h, const uint8_t *p, size_t len)
 {
-	struct ka_rd r = {p, len, 0, 0};
+	struct ak_rd r = {p, len, 0, 0};
 
 	rd_str8(&r, h->origin, AK_ORIGIN_MAX);
-	rd_bytes(&r, h->keynum, KA_KEYNUM_LEN);
-	h->serial = rd_uint(&r, 8);
-	h->generation = rd_uint(&r, 8);
-	h->published_ms = rd_time(&r);
-	h->valid_until_ms = rd_time(&r);
-	h->created_ms = rd_time(&r);
-	h->audit_seq = rd_uint(&r, 8);
-	rd_bytes(&r, h->audit_head, AK_HASH_LEN);
+	ak_rd_bytes(&r, h->keynum, KA_KEYNUM_LEN);
+	h->serial = ak_rd_uint(&r, 8);
+	h->generation = ak_rd_uint(&r, 8);
+	h->published_ms = ak_rd_time(&r);
+	h->valid_until_ms = ak_rd_time(&r);
+	h->created_ms = ak_rd_time(&r);
+	h->audit_seq = ak_rd_uint(&r, 8);
+	ak_rd_bytes(&r, h->audit_head, AK_HASH_LEN);
 	rd_str8(&r, h->prefix, AK_PREFIX_MAX);
-	rd_bytes(&r, h->store_key, AK_STORE_KEY_LEN);
-	h->count = rd_uint(&r, 8);
-	h->body_len = rd_uint(&r, 8);
-	rd_bytes(&r, h->body_digest, AK_HASH_LEN);
+	ak_rd_bytes(&r, h->store_key, AK_STORE_KEY_LEN);
+	h->count = ak_rd_uint(&r, 8);
+	h->body_len = ak_rd_uint(&r, 8);
+	ak_rd_bytes(&r, h->body_digest, AK_HASH_LEN);
 	if (r.bad || r.off != r.len || !ak_origin_valid(h->origin) || !ak_prefix_valid(h->prefix) ||
 	    h->serial == 0 || h->valid_until_ms <= h->published_ms)
 		return -1;
@@ -344,15 +303,15 @@ int ka_bundle_open(struct ka_bundle *h, const uint8_t *buf, size_t len,
 int ka_bundle_each(const struct ka_bundle *h, int (*fn)(const struct ak_key *, void *), void *ctx,
                    char *why, size_t cap)
 {
-	struct ka_rd r = {h->body, h->body_len, 0, 0};
+	struct ak_rd r = {h->body, h->body_len, 0, 0};
 	char last[AK_ID_LEN + 1] = "";
 	struct ak_key k;
 	uint64_t n;
 	int rc = 0;
 
 	for (n = 0; rc == 0 && r.off < r.len; n++) {
-		size_t len = (size_t)rd_uint(&r, 2);
-		const uint8_t *p = ka_rd_take(&r, len);
+		size_t len = (size_t)ak_rd_uint(&r, 2);
+		const uint8_t *p = ak_rd_take(&r, len);
 		if (p == NULL || ka_rec_decode(&k, p, len) != 0)
 			return why_set(why, cap, "malformed: a key record does not decode");
 		/* MUST: one canonical order, so one store has one bundle body */

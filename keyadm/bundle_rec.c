@@ -76,14 +76,14 @@ void ka_rec_encode(struct buf *b, const struct ak_key *k)
 }
 
 /* A minimal LEB128 of at most 63 bits (times are never negative). */
-static uint64_t get_v(struct ka_rd *c)
+static uint64_t get_v(struct ak_rd *c)
 {
 	uint64_t v = 0;
 	const uint8_t *p;
 	unsigned shift;
 
 	for (shift = 0; shift < 63; shift += 7) {
-		if ((p = ka_rd_take(c, 1)) == NULL)
+		if ((p = ak_rd_take(c, 1)) == NULL)
 			return 0;
 		v |= (uint64_t)(*p & 0x7f) << shift;
 		if ((*p & 0x80) == 0) {
@@ -96,29 +96,29 @@ static uint64_t get_v(struct ka_rd *c)
 	return 0;
 }
 
-static uint8_t get_u8(struct ka_rd *c)
+static uint8_t get_u8(struct ak_rd *c)
 {
-	const uint8_t *p = ka_rd_take(c, 1);
+	const uint8_t *p = ak_rd_take(c, 1);
 
 	return p ? *p : 0;
 }
 
-static void get_bytes(struct ka_rd *c, void *out, size_t n)
+static void get_bytes(struct ak_rd *c, void *out, size_t n)
 {
-	const uint8_t *p = ka_rd_take(c, n);
+	const uint8_t *p = ak_rd_take(c, n);
 
 	if (p != NULL)
 		memcpy(out, p, n);
 }
 
 /* At most max bytes, no NUL inside, into out[max + 1]. */
-static void get_s(struct ka_rd *c, char *out, size_t max)
+static void get_s(struct ak_rd *c, char *out, size_t max)
 {
 	uint64_t n = get_v(c);
 	const uint8_t *p;
 
 	out[0] = '\0';
-	if (c->bad || n > max || (p = ka_rd_take(c, (size_t)n)) == NULL ||
+	if (c->bad || n > max || (p = ak_rd_take(c, (size_t)n)) == NULL ||
 	    memchr(p, '\0', n) != NULL) {
 		c->bad = 1;
 		return;
@@ -127,7 +127,7 @@ static void get_s(struct ka_rd *c, char *out, size_t max)
 	out[n] = '\0';
 }
 
-static void get_source(struct ka_rd *c, struct ak_cidr *s)
+static void get_source(struct ak_rd *c, struct ak_cidr *s)
 {
 	s->family = get_u8(c);
 	s->bits = get_u8(c);
@@ -138,7 +138,7 @@ static void get_source(struct ka_rd *c, struct ak_cidr *s)
 	get_bytes(c, s->addr, s->family == 4 ? 4u : 16u);
 }
 
-static void get_key(struct ka_rd *c, struct ak_key *k)
+static void get_key(struct ak_rd *c, struct ak_key *k)
 {
 	uint8_t i;
 
@@ -171,7 +171,7 @@ static void get_key(struct ka_rd *c, struct ak_key *k)
 
 int ka_rec_decode(struct ak_key *k, const uint8_t *p, size_t len)
 {
-	struct ka_rd c = {p, len, 0, 0};
+	struct ak_rd c = {p, len, 0, 0};
 	uint8_t rec[AK_REC_MAX];
 	size_t n;
 	int rc = -1;

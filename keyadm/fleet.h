@@ -74,13 +74,6 @@ void ka_bundle_build(struct ka_bundle_out *o, const struct ak_store *st, const s
                      struct ka_bundle *h);
 int ka_bundle_emit(FILE *f, const struct ka_bundle_out *o);
 void ka_buf_put(struct buf *b, const void *v, size_t n);
-/* A strict reader: any read past the end sets bad and returns NULL. */
-struct ka_rd {
-	const uint8_t *p;
-	size_t len, off;
-	int bad;
-};
-const uint8_t *ka_rd_take(struct ka_rd *r, size_t n);
 void ka_bundle_free(struct ka_bundle_out *o);
 /* Parses and verifies buf against the trusted key: 0, or -1 with the
  * reason (one line) in why. Records are checked by ka_bundle_each. */
