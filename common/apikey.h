@@ -174,6 +174,8 @@ uint64_t ak_rd_uint(struct ak_rd *r, unsigned bytes);
 /* A u64 of milliseconds; over INT64_MAX sets bad. */
 int64_t ak_rd_time(struct ak_rd *r);
 void ak_rd_bytes(struct ak_rd *r, void *out, size_t n);
+/* v as 1..8 big-endian bytes into out: the codecs' integers. */
+void ak_be_put(uint8_t *out, uint64_t v, unsigned bytes);
 /* The claimed user name as a rejection's log line or event may show it:
  * the name, or "-" when it is not valid or holds a run of more than
  * AK_LOG_RUN_MAX letters and digits, as a key's secret pasted at the user

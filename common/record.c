@@ -32,13 +32,19 @@ static void w_bytes(struct wbuf *w, const void *v, size_t n)
 	w->len += n;
 }
 
-static void w_uint(struct wbuf *w, uint64_t v, unsigned bytes)
+void ak_be_put(uint8_t *out, uint64_t v, unsigned bytes)
 {
-	uint8_t b[8];
 	unsigned i;
 
 	for (i = 0; i < bytes; i++)
-		b[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+		out[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+}
+
+static void w_uint(struct wbuf *w, uint64_t v, unsigned bytes)
+{
+	uint8_t b[8];
+
+	ak_be_put(b, v, bytes);
 	w_bytes(w, b, bytes);
 }
 

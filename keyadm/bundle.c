@@ -37,10 +37,8 @@ void ka_buf_put(struct buf *b, const void *v, size_t n)
 static void b_uint(struct buf *b, uint64_t v, unsigned n)
 {
 	uint8_t x[8];
-	unsigned i;
 
-	for (i = 0; i < n; i++)
-		x[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+	ak_be_put(x, v, n);
 	ka_buf_put(b, x, n);
 }
 
