@@ -41,15 +41,7 @@ new_user akdov
 unix_password "$TMP/pw"
 printf 'not-the-password\n' >"$TMP/wrong"
 
-new_store
-install -m 0660 /dev/null "$TMP/keys.events"
-A=$(new_key "$TMP/a" "$U")
-A2=$(new_key "$TMP/a2" "$U")
-R=$(new_key "$TMP/r" "$U")
-ka revoke "$R" >/dev/null 2>&1
-D=$(new_key "$TMP/d" "$U")
-ka disable "$D" >/dev/null 2>&1
-S=$(new_key "$TMP/s" "$U" --service smtp)
+key_set
 SD=$(new_key "$TMP/sd" "$U" --service dovecot)
 B=$(new_key "$TMP/b" "someone.else")
 C=$(new_key "$TMP/c" "$U")

@@ -52,16 +52,7 @@ recipe() {
 check "the man page's keys-or-password and session snippets apply to the stock /etc/pam.d/sshd" recipe
 like "pam_apikey in auth, account and session" "$(grep -c "pam_apikey.so db=$DB sessions=$SD" "$PAMD/sshd")" '^3$'
 
-PORT=$(free_port)
-ssh-keygen -q -t ed25519 -N '' -C '' -f "$TMP/hostkey"
-{
-	printf 'ListenAddress 127.0.0.1:%s\nHostKey %s\nPidFile %s\nLogLevel VERBOSE\n' \
-		"$PORT" "$TMP/hostkey" "$TMP/sshd.pid"
-	cat /etc/ssh/sshd_config
-} >"$TMP/sshd_config"
-check "the man page's keyboard-interactive snippet applies to the stock sshd_config" \
-	snippet_apply "$MAN" sshd-kbdint "$TMP/sshd_config"
-start_sshd "$TMP/sshd_config"
+sshd_stock
 
 # remote: the user's remote commands that run (a zombie has ended).
 remote() { ps -u "$U" -o stat=,comm= | awk '$1 !~ /^Z/ && $2 == "sleep"' | wc -l; }

@@ -96,3 +96,20 @@ snippet_apply() {
 pam_localize() {
 	sed -i -E "s#(^|[[:space:]])pam_apikey\\.so#\\1$SO db=$DB${PAM_EXTRA:+ $PAM_EXTRA}#" "$1"
 }
+
+# sshd_stock: Debian's stock sshd_config in $TMP/sshd_config, after a
+# listener on 127.0.0.1:$PORT (a free port), this test's host key, PID file
+# and LogLevel VERBOSE, with the man page's ($MAN) keyboard-interactive
+# snippet applied; then the real sshd on it (start_sshd, tests/pam/pamlib.sh).
+sshd_stock() {
+	PORT=$(free_port)
+	ssh-keygen -q -t ed25519 -N '' -C '' -f "$TMP/hostkey"
+	{
+		printf 'ListenAddress 127.0.0.1:%s\nHostKey %s\nPidFile %s\nLogLevel VERBOSE\n' \
+			"$PORT" "$TMP/hostkey" "$TMP/sshd.pid"
+		cat /etc/ssh/sshd_config
+	} >"$TMP/sshd_config"
+	check "the man page's keyboard-interactive snippet applies to the stock sshd_config" \
+		snippet_apply "$MAN" sshd-kbdint "$TMP/sshd_config"
+	start_sshd "$TMP/sshd_config"
+}

@@ -30,15 +30,7 @@ if logns_works && start_syslog; then LOGS=1; fi
 new_user akdep
 unix_password "$TMP/pw"
 
-new_store
-install -m 0660 /dev/null "$TMP/keys.events"
-A=$(new_key "$TMP/a" "$U")
-A2=$(new_key "$TMP/a2" "$U")
-R=$(new_key "$TMP/r" "$U")
-ka revoke "$R" >/dev/null 2>&1
-D=$(new_key "$TMP/d" "$U")
-ka disable "$D" >/dev/null 2>&1
-S=$(new_key "$TMP/s" "$U" --service smtp)
+key_set
 B=$(new_key "$TMP/b" "someone.else")
 forge "$TMP/a" "$TMP/forged"
 KEYS="$TMP/a $TMP/a2 $TMP/r $TMP/d $TMP/s $TMP/b $TMP/forged"
@@ -59,16 +51,7 @@ check "the man page's keys-only snippet applies to the stock /etc/pam.d/sshd" pa
 like "Debian's account and session lines stay" "$(grep -c -E '^(account +required +pam_nologin|session +required +pam_loginuid|session +required +pam_limits|@include common-(account|session|password))' "$PAMD/sshd")" '^6$'
 unlike "common-auth is no longer included (keys only)" "$(cat "$PAMD/sshd")" '^@include common-auth'
 
-PORT=$(free_port)
-ssh-keygen -q -t ed25519 -N '' -C '' -f "$TMP/hostkey"
-{
-	printf 'ListenAddress 127.0.0.1:%s\nHostKey %s\nPidFile %s\nLogLevel VERBOSE\n' \
-		"$PORT" "$TMP/hostkey" "$TMP/sshd.pid"
-	cat /etc/ssh/sshd_config
-} >"$TMP/sshd_config"
-check "the man page's keyboard-interactive snippet applies to the stock sshd_config" \
-	snippet_apply "$MAN" sshd-kbdint "$TMP/sshd_config"
-start_sshd "$TMP/sshd_config"
+sshd_stock
 check "sshd accepts the resulting configuration" /usr/sbin/sshd -t -f "$TMP/sshd_config"
 
 granted "keys only: a valid key logs in (password)" "$TMP/a" "$A"

@@ -207,6 +207,20 @@ new_user() {
 	}
 	at_exit "userdel -r -f $U >/dev/null 2>&1"
 }
+# key_set: a new store (and its events file) and keys of $U, each in
+# $TMP/NAME with its id in NAME's variable: a (A) and a2 (A2) valid, r (R)
+# revoked, d (D) disabled, s (S) for the smtp service only.
+key_set() {
+	new_store
+	install -m 0660 /dev/null "$TMP/keys.events"
+	A=$(new_key "$TMP/a" "$U")
+	A2=$(new_key "$TMP/a2" "$U")
+	R=$(new_key "$TMP/r" "$U")
+	ka revoke "$R" >/dev/null 2>&1
+	D=$(new_key "$TMP/d" "$U")
+	ka disable "$D" >/dev/null 2>&1
+	S=$(new_key "$TMP/s" "$U" --service smtp)
+}
 # unix_password FILE: a random Unix password for $U, written to FILE.
 unix_password() {
 	printf 'Unix-pw-%s-%s\n' "$$" "$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')" >"$1"
