@@ -10,12 +10,7 @@
 . "$TOP/tests/cli/setuid.sh"
 
 install_setuid
-
-U1=aksa$$
-U2=aksb$$
-at_exit "userdel $U1 >/dev/null 2>&1; userdel $U2 >/dev/null 2>&1"
-useradd -M -N -s /usr/sbin/nologin -d /nonexistent "$U1"
-useradd -M -N -s /usr/sbin/nologin -d /nonexistent "$U2"
+two_users
 
 # ---- the layout keyadm init makes, and only that
 DB="$ROOT/var/lib/apikey/keys.db"

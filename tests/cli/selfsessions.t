@@ -11,12 +11,7 @@
 . "$TOP/tests/cli/setuid.sh"
 
 install_setuid
-U1=aksa$$
-U2=aksb$$
-for u in "$U1" "$U2"; do
-	at_exit "userdel -f $u >/dev/null 2>&1"
-	useradd -M -N -s /usr/sbin/nologin -d /nonexistent "$u"
-done
+two_users
 DB="$ROOT/var/lib/apikey/keys.db"
 export APIKEY_DB="$DB"
 SD="$ROOT/run/sessions"
@@ -27,7 +22,6 @@ policy "self_service yes" "store $DB" "sessions_dir $SD"
 k1=$("$SU" create "$U1" 2>/dev/null | cut -d_ -f2)
 k2=$("$SU" create "$U2" 2>/dev/null | cut -d_ -f2)
 
-start_of() { sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20; }
 # session USER: a process of USER standing for a session; its pid in $P.
 session() {
 	setpriv --reuid "$1" --regid "$(id -g "$1")" --clear-groups -- sleep 300 &
@@ -35,13 +29,6 @@ session() {
 	at_exit "kill $P 2>/dev/null; wait $P"
 	sleep 0.2
 }
-plant() {
-	f="$SD/$1.$3.0000beef"
-	printf 'id %s\nuser %s\nservice sshd\nrhost 127.0.0.1\nstart %s000\npid %s\npid_start %s\ncgroup -\nlogind -\n' \
-		"$1" "$2" "$(date +%s)" "$3" "$(start_of "$3")" >"$f"
-	chmod 0600 "$f"
-}
-alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
 session "$U1"; P1=$P; plant "$k1" "$U1" "$P1"
 session "$U2"; P2=$P; plant "$k2" "$U2" "$P2"
 

@@ -24,8 +24,6 @@ a=$(new_key "$TMP/a" alice)
 a2=$(new_key "$TMP/a2" alice)
 b=$(new_key "$TMP/b" bob)
 
-# start_of PID: field 22 of /proc/PID/stat (after the command's ")").
-start_of() { sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20; }
 # session: a process standing for a session (a shell and its child); its
 # pid in $P.
 session() {
@@ -34,14 +32,6 @@ session() {
 	at_exit "pkill -P $P sleep; kill $P 2>/dev/null"
 	sleep 0.2
 }
-# plant ID USER PID [START]: a record as pam_apikey writes it.
-plant() {
-	f="$SD/$1.$3.0000beef"
-	printf 'id %s\nuser %s\nservice sshd\nrhost 127.0.0.1\nstart %s000\npid %s\npid_start %s\ncgroup -\nlogind -\n' \
-		"$1" "$2" "$(date +%s)" "$3" "${4:-$(start_of "$3")}" >"$f"
-	chmod 0600 "$f"
-}
-alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
 
 session; PA=$P; plant "$a" alice "$PA"
 session; PA2=$P; plant "$a2" alice "$PA2"

@@ -6,6 +6,8 @@
 # installed keyadm reads $ROOT/etc/apikey/apikey.conf and nothing goes to
 # /etc (a failed install fails the test). $ROOT is root's, mode 0755 (test users may traverse it, as they
 # may /). Sets SU (the setuid keyadm), CONF and HOOKS (its hooks_dir).
+# two_users: the real unprivileged users U1 (aksa$$) and U2 (aksb$$), no
+# home, no login shell, removed at exit.
 # as USER ARGS...: SU run by USER (its own uid, gid, no other group).
 # policy LINES...: writes CONF, root's, 0644.
 for _c in make cc useradd userdel setpriv; do
@@ -37,6 +39,14 @@ install_setuid() {
 # UBSan but not the leak check (root's runs of the same code keep it).
 SU_ASAN="ASAN_OPTIONS=${ASAN_OPTIONS:-}"
 [ "$SANITIZED" = 1 ] && SU_ASAN="$SU_ASAN:detect_leaks=0"
+two_users() {
+	U1=aksa$$
+	U2=aksb$$
+	for _u in "$U1" "$U2"; do
+		at_exit "userdel -f $_u >/dev/null 2>&1"
+		useradd -M -N -s /usr/sbin/nologin -d /nonexistent "$_u"
+	done
+}
 as() {
 	_u=$1
 	shift

@@ -221,6 +221,18 @@ key_set() {
 	ka disable "$D" >/dev/null 2>&1
 	S=$(new_key "$TMP/s" "$U" --service smtp)
 }
+# start_of PID: field 22 of /proc/PID/stat (after the command's ")").
+start_of() { sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20; }
+# plant ID USER PID [START]: a session record in $SD as pam_apikey writes
+# it (START: the process's start time, by default PID's own).
+plant() {
+	f="$SD/$1.$3.0000beef"
+	printf 'id %s\nuser %s\nservice sshd\nrhost 127.0.0.1\nstart %s000\npid %s\npid_start %s\ncgroup -\nlogind -\n' \
+		"$1" "$2" "$(date +%s)" "$3" "${4:-$(start_of "$3")}" >"$f"
+	chmod 0600 "$f"
+}
+# alive PID: PID runs and is no zombie.
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
 # unix_password FILE: a random Unix password for $U, written to FILE.
 unix_password() {
 	printf 'Unix-pw-%s-%s\n' "$$" "$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')" >"$1"
