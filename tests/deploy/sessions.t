@@ -15,10 +15,7 @@
 . "$TOP/tests/pam/pamlib.sh"
 . "$TOP/tests/deploy/snippet.sh"
 MAN="$TOP/man/pam_apikey.8"
-need "pam_apikey.so is not built" test -f "$SO"
-need "needs root (useradd, sshd)" test "$(id -u)" -eq 0
-need "openssh-server, openssh-client or sshpass is not installed" \
-	have /usr/sbin/sshd ssh ssh-keygen sshpass useradd userdel chpasswd
+need_sshd chpasswd
 need "no stock /etc/pam.d/sshd or /etc/ssh/sshd_config" test -f /etc/pam.d/sshd -a -f /etc/ssh/sshd_config
 need "pam_wrapper is not installed" test -f "$PWRAP_LIB"
 LOGS=0

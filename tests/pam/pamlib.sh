@@ -18,6 +18,16 @@ have() {
 	done
 }
 
+# need_sshd CMD...: skips the whole test unless the module is built, it
+# runs as root, and sshd, ssh, ssh-keygen, sshpass, useradd, userdel and
+# every CMD are installed.
+need_sshd() {
+	need "pam_apikey.so is not built" test -f "$SO"
+	need "needs root (useradd, sshd)" test "$(id -u)" -eq 0
+	need "openssh-server, openssh-client or sshpass is not installed" \
+		have /usr/sbin/sshd ssh ssh-keygen sshpass useradd userdel "$@"
+}
+
 # sshd_conf DIR PORT: a private sshd: makes the host key DIR/hostkey and
 # writes DIR/sshd_config for password and keyboard-interactive logins
 # through PAM on 127.0.0.1:PORT (pid file DIR/sshd.pid, no root login).

@@ -10,10 +10,7 @@
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/cli/cli.sh"
 . "$TOP/tests/pam/pamlib.sh"
-need "pam_apikey.so is not built" test -f "$SO"
-need "needs root (useradd, sshd)" test "$(id -u)" -eq 0
-need "openssh-server, openssh-client or sshpass is not installed" \
-	have /usr/sbin/sshd ssh ssh-keygen sshpass useradd userdel logger
+need_sshd logger
 need "pam_wrapper is not installed" test -f "$PWRAP_LIB"
 LOGS=0
 if logns_works && start_syslog; then LOGS=1; fi
