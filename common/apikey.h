@@ -39,6 +39,7 @@
 #define AK_SOURCES_MAX 16  /* source CIDRs a key may be limited to */
 #define AK_ACTION_MAX 16   /* "create", "revoke", ... */
 #define AK_ERR_MAX 256
+#define AK_ORIGIN_MAX 64 /* bytes of a fleet origin (the primary's name) */
 
 #define AK_HASH_HMAC_SHA256 1 /* HMAC-SHA-256(store_key, id ":" secret) */
 
@@ -118,7 +119,21 @@ struct ak_meta {
 	int64_t created_ms;
 	uint64_t audit_seq;              /* number of audit entries */
 	uint8_t audit_head[AK_HASH_LEN]; /* hash of the newest audit entry */
+	/* Fleet (meta version 2, written only when origin is set): what the
+	 * readers need to judge a replica's freshness with no other file. */
+	char origin[AK_ORIGIN_MAX + 1]; /* "" unless the store is in a fleet */
+	uint8_t fleet_role;             /* AK_ROLE_*: a replica refuses changes */
+	uint8_t fleet_stale;            /* AK_STALE_*: past valid_until_ms */
+	uint64_t serial;                /* the newest bundle installed (or published) */
+	int64_t published_ms, valid_until_ms, installed_ms;
+	uint64_t origin_generation;             /* the primary's generation */
+	uint8_t origin_audit_head[AK_HASH_LEN]; /* the primary's audit head */
+	uint8_t bundle_digest[AK_HASH_LEN];     /* of the installed bundle's header */
 };
+#define AK_ROLE_NONE 0    /* standalone, or a primary (keys.db.sign beside it) */
+#define AK_ROLE_REPLICA 1 /* built by keyadm install from its primary's bundles */
+#define AK_STALE_DENY 0   /* past validUntil: UNAVAILABLE */
+#define AK_STALE_WARN 1   /* past validUntil: answer, with a warning */
 
 /* One admin audit entry, a:<seq>. */
 struct ak_audit {
@@ -141,6 +156,9 @@ void ak_err_set(struct ak_error *e, enum ak_status code, const char *fmt, ...)
 /* 1..AK_USER_MAX bytes of [A-Za-z0-9._@-] and a final '$'; must not start
  * with '-', '+', '.' or '@'. Returns 1 when valid. */
 int ak_user_valid(const char *user);
+/* A fleet origin: 1..AK_ORIGIN_MAX of [A-Za-z0-9.-], starting with a
+ * letter or digit (a host name). Returns 1 when valid. */
+int ak_origin_valid(const char *origin);
 /* The claimed user name as a rejection's log line or event may show it:
  * the name, or "-" when it is not valid or holds a run of more than
  * AK_LOG_RUN_MAX letters and digits, as a key's secret pasted at the user
@@ -252,7 +270,15 @@ struct ak_txn;
  * and opens the copy for writing. */
 int ak_txn_begin(struct ak_txn **out, const char *path, uid_t trusted_uid, const char *actor,
                  struct ak_error *e) AK_WARN_UNUSED;
+/* A transaction on a new, empty store (no meta yet: the caller writes
+ * every record and sets the meta) that replaces path on commit, or
+ * creates it with group (or the caller's) and mode 0640: keyadm install. */
+int ak_txn_begin_new(struct ak_txn **out, const char *path, uid_t trusted_uid, const char *actor,
+                     gid_t group, struct ak_error *e) AK_WARN_UNUSED;
 struct ak_store *ak_txn_store(struct ak_txn *t);
+/* The copy's meta record, written at commit (install and promote set the
+ * fleet fields; generation is bumped by the commit). */
+struct ak_meta *ak_txn_meta(struct ak_txn *t);
 /* Stores k (new or changed), keeping the u:<owner> index right. */
 int ak_txn_put_key(struct ak_txn *t, const struct ak_key *k, struct ak_error *e) AK_WARN_UNUSED;
 /* Removes a key (purge) and its index entry. */

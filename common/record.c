@@ -257,6 +257,41 @@ int ak_key_decode(struct ak_key *k, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+/* Version 2 of the meta record: version 1 and the fleet fields. A store
+ * outside a fleet keeps writing version 1, byte for byte. */
+#define META_FLEET_VERSION 2
+
+static void w_meta_fleet(struct wbuf *w, const struct ak_meta *m)
+{
+	w_str(w, m->origin, AK_ORIGIN_MAX);
+	w_uint(w, m->fleet_role, 1);
+	w_uint(w, m->fleet_stale, 1);
+	w_uint(w, m->serial, 8);
+	w_uint(w, (uint64_t)m->published_ms, 8);
+	w_uint(w, (uint64_t)m->valid_until_ms, 8);
+	w_uint(w, (uint64_t)m->installed_ms, 8);
+	w_uint(w, m->origin_generation, 8);
+	w_bytes(w, m->origin_audit_head, AK_HASH_LEN);
+	w_bytes(w, m->bundle_digest, AK_HASH_LEN);
+}
+
+static void r_meta_fleet(struct rbuf *r, struct ak_meta *m)
+{
+	r_str(r, m->origin, AK_ORIGIN_MAX);
+	m->fleet_role = (uint8_t)r_uint(r, 1);
+	m->fleet_stale = (uint8_t)r_uint(r, 1);
+	m->serial = r_uint(r, 8);
+	m->published_ms = r_time(r);
+	m->valid_until_ms = r_time(r);
+	m->installed_ms = r_time(r);
+	m->origin_generation = r_uint(r, 8);
+	r_bytes(r, m->origin_audit_head, AK_HASH_LEN);
+	r_bytes(r, m->bundle_digest, AK_HASH_LEN);
+	if (m->origin[0] == '\0' || !ak_origin_valid(m->origin) ||
+	    m->fleet_role > AK_ROLE_REPLICA || m->fleet_stale > AK_STALE_WARN)
+		r->bad = 1;
+}
+
 int ak_meta_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_meta *m)
 {
 	struct wbuf w = {buf, cap, 0, 0};
@@ -264,7 +299,7 @@ int ak_meta_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_meta *
 	if (buf == NULL || len == NULL || m == NULL)
 		return -1;
 	w_uint(&w, TAG_META, 1);
-	w_uint(&w, REC_VERSION, 1);
+	w_uint(&w, m->origin[0] ? META_FLEET_VERSION : REC_VERSION, 1);
 	w_uint(&w, m->schema, 4);
 	w_str(&w, m->prefix, AK_PREFIX_MAX);
 	w_bytes(&w, m->store_key, AK_STORE_KEY_LEN);
@@ -272,6 +307,8 @@ int ak_meta_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_meta *
 	w_uint(&w, (uint64_t)m->created_ms, 8);
 	w_uint(&w, m->audit_seq, 8);
 	w_bytes(&w, m->audit_head, AK_HASH_LEN);
+	if (m->origin[0])
+		w_meta_fleet(&w, m);
 	if (w.bad)
 		return -1;
 	*len = w.len;
@@ -281,11 +318,16 @@ int ak_meta_encode(uint8_t *buf, size_t cap, size_t *len, const struct ak_meta *
 int ak_meta_decode(struct ak_meta *m, const uint8_t *buf, size_t len)
 {
 	struct rbuf r = {buf, len, 0, 0};
+	uint64_t version;
 
 	if (m == NULL || buf == NULL)
 		return -1;
 	memset(m, 0, sizeof(*m));
-	r_header(&r, TAG_META);
+	if (r_uint(&r, 1) != TAG_META)
+		r.bad = 1;
+	version = r_uint(&r, 1);
+	if (version != REC_VERSION && version != META_FLEET_VERSION)
+		r.bad = 1;
 	m->schema = (uint32_t)r_uint(&r, 4);
 	r_str(&r, m->prefix, AK_PREFIX_MAX);
 	r_bytes(&r, m->store_key, AK_STORE_KEY_LEN);
@@ -293,6 +335,8 @@ int ak_meta_decode(struct ak_meta *m, const uint8_t *buf, size_t len)
 	m->created_ms = r_time(&r);
 	m->audit_seq = r_uint(&r, 8);
 	r_bytes(&r, m->audit_head, AK_HASH_LEN);
+	if (version == META_FLEET_VERSION)
+		r_meta_fleet(&r, m);
 	if (r_finish(&r) != 0 || m->schema != AK_SCHEMA || !ak_prefix_valid(m->prefix)) {
 		sodium_memzero(m, sizeof(*m));
 		return -1;

@@ -209,6 +209,88 @@ fail:
 	return -1;
 }
 
+/* The owner, group and mode of the live store, or of a new one. */
+static int new_copy_attrs(const char *path, uid_t trusted_uid, gid_t group, struct stat *sb,
+                          struct ak_error *e)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), rc;
+
+	if (fd < 0 && errno == ENOENT) {
+		memset(sb, 0, sizeof(*sb));
+		sb->st_uid = geteuid();
+		sb->st_gid = group == (gid_t)-1 ? getegid() : group;
+		sb->st_mode = 0640;
+		return 0;
+	}
+	if (fd < 0) {
+		ak_err_set(e, errno == ELOOP ? AK_E_UNTRUSTED : AK_E_IO, "%s: %s", path,
+		           errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		return -1;
+	}
+	rc = ak_fd_trusted(fd, path, trusted_uid, e) != 0 || fstat(fd, sb) != 0 ? -1 : 0;
+	close(fd);
+	return rc;
+}
+
+int ak_txn_begin_new(struct ak_txn **out, const char *path, uid_t trusted_uid, const char *actor,
+                     gid_t group, struct ak_error *e)
+{
+	struct ak_txn *t;
+	struct stat sb;
+	int fd = -1;
+
+	if (out == NULL || path == NULL || *path == '\0' || actor == NULL ||
+	    !ak_text_valid(actor, AK_ACTOR_MAX)) {
+		ak_err_set(e, AK_E_INVAL, "bad transaction arguments");
+		return -1;
+	}
+	*out = NULL;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		ak_err_set(e, AK_E_NOMEM, "out of memory");
+		return -1;
+	}
+	t->lockfd = -1;
+	snprintf(t->actor, sizeof(t->actor), "%s", actor);
+	if (ak_strlcpy(t->path, path, sizeof(t->path)) != 0 ||
+	    path_join(t->tmp, sizeof(t->tmp), path, ".tmp.XXXXXX") != 0) {
+		t->tmp[0] = '\0';
+		ak_err_set(e, AK_E_INVAL, "store path too long");
+		goto fail;
+	}
+	if ((t->lockfd = lock_store(path, e)) < 0 ||
+	    new_copy_attrs(path, trusted_uid, group, &sb, e) != 0) {
+		t->tmp[0] = '\0';
+		goto fail;
+	}
+	remove_stale_copies(path);
+	if ((fd = mkostemp(t->tmp, O_CLOEXEC)) < 0) {
+		ak_err_set(e, AK_E_IO, "%s: cannot create a new store: %s", path, strerror(errno));
+		t->tmp[0] = '\0';
+		goto fail;
+	}
+	if ((fchown(fd, sb.st_uid, sb.st_gid) != 0 && geteuid() == 0) ||
+	    fchmod(fd, sb.st_mode & 0755) != 0) {
+		ak_err_set(e, AK_E_IO, "%s: %s", t->tmp, strerror(errno));
+		close(fd);
+		goto fail;
+	}
+	t->st.db = gdbm_fd_open(fd, t->tmp, 0,
+	                        GDBM_NEWDB | GDBM_NOLOCK | GDBM_NOMMAP | GDBM_CLOEXEC, NULL);
+	if (t->st.db == NULL) {
+		ak_err_set(e, AK_E_IO, "%s: %s", path, ak_gdbm_strerror());
+		close(fd);
+		goto fail;
+	}
+	writer_tune(t->st.db);
+	t->st.meta.schema = AK_SCHEMA;
+	t->now = ak_now_ms();
+	*out = t;
+	return 0;
+fail:
+	ak_txn_abort(t);
+	return -1;
+}
+
 struct ak_store *ak_txn_store(struct ak_txn *t)
 {
 	return t ? &t->st : NULL;

@@ -126,6 +126,13 @@ out:
 	return rc;
 }
 
+struct ak_meta *ak_txn_meta(struct ak_txn *t)
+{
+	struct ak_store *st = ak_txn_store(t);
+
+	return st ? &st->meta : NULL;
+}
+
 int ak_txn_put_key(struct ak_txn *t, const struct ak_key *k, struct ak_error *e)
 {
 	struct ak_store *st = ak_txn_store(t);

@@ -79,6 +79,19 @@ static int ascii_alnum(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+int ak_origin_valid(const char *origin)
+{
+	size_t i, n;
+
+	if (origin == NULL || (n = strlen(origin)) == 0 || n > AK_ORIGIN_MAX ||
+	    !ascii_alnum((unsigned char)origin[0]))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!ascii_alnum((unsigned char)origin[i]) && origin[i] != '.' && origin[i] != '-')
+			return 0;
+	return 1;
+}
+
 int ak_user_valid(const char *user)
 {
 	size_t i, n;

@@ -147,6 +147,35 @@ static struct ak_store *cache_store(const char *path, uid_t trusted_uid, struct 
 	return cache.st;
 }
 
+/* A replica past its bundle's validity (the primary stopped reaching it):
+ * 0 to refuse, the reason in e. fleet_stale warn answers and leaves the
+ * warning in e with AK_OK for the caller to log. Read from the meta the
+ * open already decoded: no file, no lookup. */
+static int fleet_fresh(const struct ak_store *st, const char *path, int64_t now, struct ak_error *e)
+{
+	const struct ak_meta *m = &st->meta;
+	char until[32];
+
+	if (m->fleet_role != AK_ROLE_REPLICA || now <= m->valid_until_ms)
+		return 1;
+	ak_format_time(until, sizeof(until), m->valid_until_ms);
+	if (m->fleet_stale == AK_STALE_WARN) {
+		ak_err_set(e, AK_OK,
+		           "%s: replica of %s is stale (valid until %s); answering anyway "
+		           "(fleet_stale warn)",
+		           path, m->origin, until);
+		return 1;
+	}
+	ak_err_set(e, AK_E_IO, "%s: replica of %s is stale (valid until %s; fleet_stale deny)",
+	           path, m->origin, until);
+	return 0;
+}
+
+static int64_t req_now(const struct ak_verify_req *req)
+{
+	return req != NULL && req->now_ms ? req->now_ms : ak_now_ms();
+}
+
 enum ak_result ak_verify_path(const char *path, uid_t trusted_uid, const struct ak_verify_req *req,
                               struct ak_verify_res *res, struct ak_error *e)
 {
@@ -160,7 +189,8 @@ enum ak_result ak_verify_path(const char *path, uid_t trusted_uid, const struct 
 	if (path == NULL)
 		return AK_UNAVAILABLE;
 	pthread_mutex_lock(&cache.mu);
-	if ((st = cache_store(path, trusted_uid, e)) != NULL) {
+	if ((st = cache_store(path, trusted_uid, e)) != NULL &&
+	    fleet_fresh(st, path, req_now(req), e)) {
 		r = ak_verify(st, req, res);
 		if (r == AK_UNAVAILABLE) {
 			ak_err_set(e, AK_E_CORRUPT, "%s: key record unreadable", path);
@@ -183,7 +213,7 @@ static enum ak_result recheck(const struct ak_store *st, const char *id,
 	res_from_key(res, &k);
 	if (strcmp(k.owner, req->user) != 0)
 		return AK_WRONG_USER;
-	return ak_key_policy(&k, req, req->now_ms ? req->now_ms : ak_now_ms());
+	return ak_key_policy(&k, req, req_now(req));
 }
 
 enum ak_result ak_recheck_path(const char *path, uid_t trusted_uid, const char *id,
@@ -200,7 +230,8 @@ enum ak_result ak_recheck_path(const char *path, uid_t trusted_uid, const char *
 		return res->result = AK_MALFORMED;
 	memcpy(res->id, id, AK_ID_LEN);
 	pthread_mutex_lock(&cache.mu);
-	if ((st = cache_store(path, trusted_uid, e)) != NULL) {
+	if ((st = cache_store(path, trusted_uid, e)) != NULL &&
+	    fleet_fresh(st, path, req_now(req), e)) {
 		res->result = recheck(st, id, req, res, e);
 		if (res->result == AK_UNAVAILABLE)
 			cache_drop();

@@ -93,6 +93,8 @@ int ka_cmd_verify(const struct ka_ctx *c)
 	r = ak_verify_path(c->db, geteuid(), &req, &res, &e);
 	ka_priv_drop();
 	ka_secret_wipe();
+	if (r != AK_UNAVAILABLE && e.msg[0] != '\0')
+		ka_warn("%s", e.msg); /* a stale replica under fleet_stale warn */
 	/* MUST: in self-service another user's key answers exactly like a key
 	 * that does not exist (result, id, owner, exit status) */
 	if (c->self != NULL && res.owner[0] != '\0' && strcmp(res.owner, c->self) != 0) {

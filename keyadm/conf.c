@@ -24,6 +24,8 @@ enum {
 	S_SS_MAX_STORED,
 	S_PURGE,
 	S_HOOKS_DIR,
+	S_FLEET_TRUST,
+	S_FLEET_STALE,
 	S_N
 };
 
@@ -36,7 +38,9 @@ static const char *const settings[S_N] = {"max_lifetime",
                                           "self_service_rate",
                                           "self_service_max_stored",
                                           "purge_revoked_after",
-                                          "hooks_dir"};
+                                          "hooks_dir",
+                                          "fleet_trust",
+                                          "fleet_stale"};
 
 /* The defaults of the self-service limits and of the retention: a user
  * makes a few keys a day, and a revoked key is still shown for a season. */
@@ -147,10 +151,15 @@ static void set_value(struct ka_policy *p, int s, const char *v, const struct co
 		if (!conf_path(v))
 			bad(at, "not an absolute path", settings[s]);
 		snprintf(p->store, sizeof(p->store), "%s", v);
-	} else if (s == S_HOOKS_DIR) {
+	} else if (s == S_HOOKS_DIR || s == S_FLEET_TRUST) {
 		if (!conf_path(v))
 			bad(at, "not an absolute path", settings[s]);
-		snprintf(p->hooks_dir, sizeof(p->hooks_dir), "%s", v);
+		snprintf(s == S_HOOKS_DIR ? p->hooks_dir : p->fleet_trust, sizeof(p->hooks_dir),
+		         "%s", v);
+	} else if (s == S_FLEET_STALE) {
+		if (strcmp(v, "deny") != 0 && strcmp(v, "warn") != 0)
+			bad(at, "deny or warn", settings[s]);
+		p->fleet_stale = strcmp(v, "warn") == 0 ? AK_STALE_WARN : AK_STALE_DENY;
 	} else {
 		if (strcmp(v, "none") != 0 && !conf_path(v))
 			bad(at, "not an absolute path or none", settings[s]);
@@ -175,7 +184,7 @@ static void conf_line(struct ka_policy *p, char *line, unsigned *seen, const str
 		bad(at,
 		    "unknown setting (max_lifetime, default_expiry, max_keys_per_user, "
 		    "self_service, self_service_rate, self_service_max_stored, "
-		    "purge_revoked_after, store, events, hooks_dir)",
+		    "purge_revoked_after, store, events, hooks_dir, fleet_trust, fleet_stale)",
 		    NULL);
 	if (*seen & (1u << s))
 		bad(at, "given twice", settings[s]);

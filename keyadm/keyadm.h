@@ -40,7 +40,8 @@ struct ka_opts {
 	        *since; /* --key: a file (revoke) or an id (audit) */
 	const char *config, *unused, *expiring, *stale, *group;
 	int json, help, version, no_expiry, any_service, any_source, verify, batch;
-	int record, revoke, follow_symlinks;
+	const char *out, *valid, *trust; /* publish, install */
+	int record, revoke, follow_symlinks, check;
 	unsigned given; /* KA_O_* bits of the options present */
 };
 
@@ -58,10 +59,12 @@ struct ka_policy {
 	char ss_rate_text[32];
 	int64_t purge_after; /* purge_revoked_after */
 	char purge_after_text[32];
-	char store[1024];     /* "" when not set */
-	char events[1024];    /* the events setting: a path, "none", or "" */
-	char hooks_dir[1024]; /* "" when not set */
-	size_t events_line;   /* where it was set, for messages */
+	char store[1024];       /* "" when not set */
+	char events[1024];      /* the events setting: a path, "none", or "" */
+	char hooks_dir[1024];   /* "" when not set */
+	char fleet_trust[1024]; /* the primary's public key on a replica; "" when not set */
+	int fleet_stale;        /* AK_STALE_DENY (default) or AK_STALE_WARN */
+	size_t events_line;     /* where it was set, for messages */
 };
 
 /* The run's context: where the store is, who acts, when. */
@@ -96,6 +99,9 @@ void ka_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ka_actor(char *out, size_t cap);
 struct ak_store *ka_store_open(const struct ka_ctx *c);
 struct ak_txn *ka_txn_begin(const struct ka_ctx *c);
+struct ak_txn *ka_txn_begin_replica(const struct ka_ctx *c);
+struct ak_txn *ka_txn_begin_new(const struct ka_ctx *c, gid_t group);
+void ka_refuse_replica(const struct ka_ctx *c, const struct ak_meta *m);
 void ka_txn_commit(struct ak_txn *t);
 void ka_txn_abort_quiet(struct ak_txn *t);
 void ka_txn_fail(struct ak_txn *t, const struct ak_error *e);
@@ -197,5 +203,10 @@ int ka_cmd_check(const struct ka_ctx *c);
 int ka_cmd_verify(const struct ka_ctx *c);
 int ka_cmd_failures(const struct ka_ctx *c);
 int ka_cmd_scan(const struct ka_ctx *c);
+int ka_cmd_signing_key(const struct ka_ctx *c);
+int ka_cmd_publish(const struct ka_ctx *c);
+int ka_cmd_install(const struct ka_ctx *c);
+int ka_cmd_status(const struct ka_ctx *c);
+int ka_cmd_promote(const struct ka_ctx *c);
 
 #endif

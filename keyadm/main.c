@@ -37,7 +37,11 @@ enum {
 	KA_O_RECORD = 1u << 24,
 	KA_O_REVOKE = 1u << 25,
 	KA_O_FOLLOW = 1u << 26,
-	KA_O_GROUP = 1u << 27
+	KA_O_GROUP = 1u << 27,
+	KA_O_OUT = 1u << 28,
+	KA_O_VALID = 1u << 29,
+	KA_O_TRUST = 1u << 30,
+	KA_O_CHECK = 1u << 31
 };
 #define KA_O_GLOBAL (KA_O_DB | KA_O_CONFIG | KA_O_JSON | KA_O_HELP | KA_O_VERSION)
 
@@ -80,6 +84,10 @@ static const struct ka_optdef optdefs[] = {
         {"revoke", KA_O_REVOKE, FLAG(revoke)},
         {"follow-symlinks", KA_O_FOLLOW, FLAG(follow_symlinks)},
         {"group", KA_O_GROUP, STR(group)},
+        {"out", KA_O_OUT, STR(out)},
+        {"valid", KA_O_VALID, STR(valid)},
+        {"trust", KA_O_TRUST, STR(trust)},
+        {"check", KA_O_CHECK, FLAG(check)},
 };
 
 struct ka_cmddef {
@@ -122,6 +130,13 @@ static const struct ka_cmddef cmddefs[] = {
          "failures [--since WHEN] [--key ID] [--user USER]"},
         {"scan", ka_cmd_scan, KA_O_REVOKE | KA_O_REASON | KA_O_FOLLOW, 1, -1,
          "scan PATH... [--revoke [--reason TEXT]] [--follow-symlinks]"},
+        {"signing-key", ka_cmd_signing_key, 0, 1, 1, "signing-key create"},
+        {"publish", ka_cmd_publish, KA_O_OUT | KA_O_VALID, 0, 0,
+         "publish --out FILE [--valid DURATION]"},
+        {"install", ka_cmd_install, KA_O_TRUST | KA_O_CHECK, 1, 1,
+         "install FILE [--trust PUBKEY] [--check]"},
+        {"status", ka_cmd_status, 0, 0, 0, "status"},
+        {"promote", ka_cmd_promote, 0, 0, 0, "promote"},
 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -158,6 +173,8 @@ void ka_usage_cmd(FILE *f, const char *cmd)
 	        "copy\n(keys.events.1, keys.events.2.gz, ...).\n"
 	        "Every change is logged to syslog (authpriv.notice), one line per audit entry.\n"
 	        "After every change the hooks in hooks_dir run (default %s).\n"
+	        "Fleet: the primary publishes signed bundles, replicas install them\n"
+	        "(fleet_trust and fleet_stale in the policy).\n"
 	        "Exit status: 0 ok, 1 failure, 2 usage, 3 not found, 4 verify: not VALID;\n"
 	        "scan: 0 nothing found, 1 keys found, 5 could not read everything.\n"
 	        "See keyadm(8).\n",

@@ -138,17 +138,59 @@ struct ak_store *ka_store_open(const struct ka_ctx *c)
 
 /* The store is opened read-only first so that a missing, untrusted or
  * corrupt store is refused before anything (even a lock file) is made. */
-struct ak_txn *ka_txn_begin(const struct ka_ctx *c)
+/* MUST: a replica's keys change only by keyadm install, from its primary. */
+void ka_refuse_replica(const struct ka_ctx *c, const struct ak_meta *m)
+{
+	if (m->fleet_role == AK_ROLE_REPLICA)
+		ka_die(KA_EXIT_FAIL,
+		       "%s: this store is a replica of %s: make the change on the primary, %s "
+		       "(nothing was changed)",
+		       c->db, m->origin, m->origin);
+}
+
+static struct ak_txn *txn_begin(const struct ka_ctx *c, int replica_ok)
 {
 	struct ak_error e = {AK_OK, ""};
+	struct ak_store *st;
 
 	ka_hooks_wait(); /* the hooks of an earlier change run first */
-	ak_store_close(ka_store_open(c));
+	st = ka_store_open(c);
+	if (!replica_ok)
+		ka_refuse_replica(c, ak_store_meta(st));
+	ak_store_close(st);
 	ka_priv_raise(); /* self-service: privileged until commit or abort */
 	if (ak_txn_begin(&open_txn, c->db, geteuid(), c->actor, &e) != 0)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
+	/* again under the lock: the store may have become a replica since */
+	if (!replica_ok)
+		ka_refuse_replica(c, ak_store_meta(ak_txn_store(open_txn)));
 	open_db = c->db;
 	open_from = ak_store_meta(ak_txn_store(open_txn))->audit_seq + 1;
+	return open_txn;
+}
+
+struct ak_txn *ka_txn_begin(const struct ka_ctx *c)
+{
+	return txn_begin(c, 0);
+}
+
+/* keyadm promote: the one change a replica's store takes locally. */
+struct ak_txn *ka_txn_begin_replica(const struct ka_ctx *c)
+{
+	return txn_begin(c, 1);
+}
+
+/* A transaction on a new empty store that replaces (or creates) c->db. */
+struct ak_txn *ka_txn_begin_new(const struct ka_ctx *c, gid_t group)
+{
+	struct ak_error e = {AK_OK, ""};
+
+	ka_hooks_wait();
+	ka_priv_raise();
+	if (ak_txn_begin_new(&open_txn, c->db, geteuid(), c->actor, group, &e) != 0)
+		ka_die(KA_EXIT_FAIL, "%s (nothing was changed)", e.msg);
+	open_db = c->db;
+	open_from = 1;
 	return open_txn;
 }
 

@@ -257,6 +257,8 @@ static int check_token(pam_handle_t *ph, const struct opts *o, struct ak_verify_
 	} else {
 		if (ak_verify_path(o->db, 0, req, res, &e) == AK_UNAVAILABLE)
 			why = e.msg;
+		else if (e.msg[0] != '\0') /* a stale replica under fleet_stale warn */
+			pam_syslog(ph, LOG_WARNING, "%s", e.msg);
 		record_event(ph, o, req, res);
 	}
 	log_result(ph, req, res, why);
@@ -318,8 +320,11 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *ph, int flags, int argc, const char **
 	req.service = service_of(ph, &o);
 	req.source = item_str(ph, PAM_RHOST);
 	/* The key may have been revoked, disabled or expired since auth. */
-	if (ak_recheck_path(o.db, 0, id, &req, &res, &e) == AK_VALID)
+	if (ak_recheck_path(o.db, 0, id, &req, &res, &e) == AK_VALID) {
+		if (e.msg[0] != '\0')
+			pam_syslog(ph, LOG_WARNING, "%s", e.msg);
 		return PAM_SUCCESS;
+	}
 	log_result(ph, &req, &res, res.result == AK_UNAVAILABLE ? e.msg : NULL);
 	if (res.result == AK_EXPIRED)
 		return PAM_ACCT_EXPIRED;

@@ -170,8 +170,9 @@ static int check_secret(sasl_server_params_t *sp, const char *user, const char *
 		return SASL_BADAUTH;
 	}
 	if (ak_looks_like_key(secret, len)) {
-		if (ak_verify_path(o.db, 0, &req, &res, &e) != AK_VALID &&
-		    res.result != AK_UNAVAILABLE)
+		if (ak_verify_path(o.db, 0, &req, &res, &e) != AK_UNAVAILABLE && e.msg[0])
+			sp->utils->log(sp->utils->conn, SASL_LOG_WARN, "apikey: %s", e.msg);
+		if (res.result != AK_VALID && res.result != AK_UNAVAILABLE)
 			e.msg[0] = '\0';
 		record_event(sp->utils, &o, &req, &res);
 	}

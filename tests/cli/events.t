@@ -247,7 +247,7 @@ conf "events"
 like "events without a value" "$(kc list 2>&1)" "^keyadm: $CONF:1: events: takes exactly one value$"
 conf "event $OTHER"
 like "a misspelt setting lists events among the known ones" "$(kc list 2>&1)" \
-	"^keyadm: $CONF:1: unknown setting \(.*, store, events, hooks_dir\)$"
+	"^keyadm: $CONF:1: unknown setting \(.*, store, events, hooks_dir, fleet_trust, fleet_stale\)$"
 unchanged "events setting errors" "$before"
 
 # events none: nothing read, nothing made; what needs events says so

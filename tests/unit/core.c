@@ -187,6 +187,30 @@ static void test_codec_meta_audit(void)
 		if (ak_meta_decode(&md, buf, cut) == 0)
 			all = 0;
 	ok(all, "every truncation of meta is refused");
+	ok(len > 1 && buf[1] == 1, "a store outside a fleet keeps meta version 1");
+	strcpy(m.origin, "primary.example");
+	m.fleet_role = AK_ROLE_REPLICA;
+	m.fleet_stale = AK_STALE_WARN;
+	m.serial = 1796163882030;
+	m.valid_until_ms = 1796768682030;
+	m.bundle_digest[0] = 7;
+	ok(ak_meta_encode(buf, sizeof(buf), &len, &m) == 0 && buf[1] == 2 &&
+	           ak_meta_decode(&md, buf, len) == 0 && memcmp(&m, &md, sizeof(m)) == 0,
+	   "meta version 2 (fleet) round trip");
+	for (all = 1, cut = 0; cut < len; cut++)
+		if (ak_meta_decode(&md, buf, cut) == 0)
+			all = 0;
+	ok(all, "every truncation of a fleet meta is refused");
+	m.fleet_role = 9;
+	ok(ak_meta_encode(buf, sizeof(buf), &len, &m) == 0 && ak_meta_decode(&md, buf, len) != 0,
+	   "an unknown fleet role is refused");
+	m.fleet_role = AK_ROLE_REPLICA;
+	strcpy(m.origin, "bad origin");
+	ok(ak_meta_encode(buf, sizeof(buf), &len, &m) == 0 && ak_meta_decode(&md, buf, len) != 0,
+	   "an invalid origin is refused");
+	ok(ak_origin_valid("host-1.example") && !ak_origin_valid("-host") && !ak_origin_valid("") &&
+	           !ak_origin_valid("a_b"),
+	   "origin names: host name characters only");
 	memset(&a, 0, sizeof(a));
 	a.seq = 5;
 	a.time_ms = 1700000000000;
