@@ -9,8 +9,12 @@
 # apikey-install.service command runs when the drop directory changes
 # (tests/deploy/pathunit.py does the path unit's part). A key created on
 # the primary logs in on every replica; once keyadm revoke returns, it is
-# refused everywhere. The push account can only write its drop directory;
-# a file it drops that is not a good bundle changes nothing.
+# refused everywhere. A replica cut off still gets the change made on
+# the primary within the hook's time, and later the re-publish
+# (apikey-publish.service). The push account can only write its drop
+# directory; an old bundle (a revoked key active again), a truncated one or
+# junk that it drops is refused and changes nothing. Cut off for longer
+# than the bundles' validity, a replica refuses every key (stale).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/cli/cli.sh"
 . "$TOP/tests/pam/pamlib.sh"
@@ -25,16 +29,6 @@ need "no stock /etc/pam.d/sshd or /etc/ssh/sshd_config" test -f /etc/pam.d/sshd 
 need "cannot make network namespaces here" sh -c "ip netns add ${FNS}probe && ip netns del ${FNS}probe"
 check "$N replicas and the primary on a bridge, in namespaces of their own" fleet_net "$N"
 
-# The real keyadm once it publishes; until then a store copy stands in.
-REAL=0
-if ka publish --help >/dev/null 2>&1; then
-	REAL=1
-	FKEYADM=$KEYADM
-else
-	export REAL_KEYADM="$KEYADM"
-	FKEYADM=$TOP/tests/deploy/fleetstub.sh
-	diag "keyadm has no publish yet: the bundle is a copy of the store"
-fi
 
 new_user akfl
 P=akpu$$
@@ -58,7 +52,7 @@ chown "$P:" "$PH/.ssh/authorized_keys"
 : >"$PE/known_hosts"
 : >"$PE/fleet.ssh_config"
 {
-	printf 'outdir %s\ncontrol %s\nkeyadm %s\n' "$TMP/p/out" "$TMP/cm" "$FKEYADM"
+	printf 'outdir %s\ncontrol %s\nkeyadm %s\n' "$TMP/p/out" "$TMP/cm" "$KEYADM"
 } >"$PE/fleet.conf"
 
 # The replicas: a store path, a drop directory the push account owns, an
@@ -68,6 +62,7 @@ i=1
 while [ "$i" -le "$N" ]; do
 	H=$TMP/h$i
 	mkdir -p -m 755 "$H" "$H/pam.d"
+	printf 'fleet_trust %s\n' "$H/primary.pub" >"$H/apikey.conf"
 	install -d -m 0700 -o "$P" -g "$P" "$H/drop"
 	for f in /etc/pam.d/*; do [ -f "$f" ] && cp "$f" "$H/pam.d/"; done
 	cp /etc/pam.d/sshd "$H/pam.d/sshd.new"
@@ -95,7 +90,7 @@ i=1
 while [ "$i" -le "$N" ]; do
 	H=$TMP/h$i
 	(
-		export APIKEY_DB=$H/keys.db KEYADM=$FKEYADM
+		export APIKEY_DB=$H/keys.db APIKEY_CONFIG=$H/apikey.conf KEYADM
 		# shellcheck disable=SC2046 # the command's words
 		exec python3 "$TOP/tests/deploy/pathunit.py" "$H/drop" $(install_cmd "$i")
 	) >"$H/install.log" 2>&1 &
@@ -115,6 +110,12 @@ fi
 # shellcheck disable=SC2086 # the wrapper's words
 ka() { in_host 0 $LOGNS_CMD "$KEYADM" "$@"; }
 new_store
+ka signing-key create >/dev/null
+i=1
+while [ "$i" -le "$N" ]; do
+	cp "$TMP/keys.db.pub" "$TMP/h$i/primary.pub"
+	i=$((i + 1))
+done
 A=$(new_key "$TMP/a" "$U")
 B=$(new_key "$TMP/b" "$U")
 forge "$TMP/a" "$TMP/forged"
@@ -142,6 +143,7 @@ every() {
 every "a key created on the primary logs in on every replica" login_ok "$TMP/a"
 every "a forged key is refused on every replica" login_refused "$TMP/forged"
 every "a second key logs in on every replica" login_ok "$TMP/b"
+cp "$(ls -1 "$TMP"/p/out/bundle-* | tail -n 1)" "$TMP/old.akb" # B active in it
 ka revoke "$B" >/dev/null 2>"$TMP/err"
 every "revoked on the primary: refused by ssh on every replica" login_refused "$TMP/b"
 is "the hook pushed without a warning" "$(grep -i warn "$TMP/err")" ""
@@ -157,8 +159,14 @@ like "the push account cannot read a bundle back" "$out" 'write-only'
 check "... and nothing was read" test ! -e "$TMP/stolen"
 check "the drop directory keeps the installed bundle (rsync's basis)" test -f "$TMP/h1/drop/$newest"
 if [ "$LOGS" -eq 1 ]; then
-	like "the hook logged each host's push with rsync's bytes sent" \
-		"$(logged | grep -c "hook fleet-publish: fleet-publish: h[0-9]*: bundle-[0-9]\{20\}\.akb sent ([0-9]* bytes)")" "^$((N * 4))\$"
+	pushed=""
+	i=1
+	while [ "$i" -le "$N" ]; do
+		logged | grep -q "hook fleet-publish: fleet-publish: h$i: bundle-[0-9]\{20\}\.akb sent ([0-9]* bytes)" &&
+			pushed="$pushed h$i"
+		i=$((i + 1))
+	done
+	is "the hook logged each host's push with rsync's bytes sent" "$pushed" "$(seq -f ' h%g' -s '' 1 "$N")"
 else
 	skip "no private mount namespace here: syslog not captured"
 fi
@@ -172,6 +180,7 @@ t0=$(date +%s)
 ka create "$U" >"$TMP/c" 2>"$TMP/err"
 rc=$?
 chmod 0600 "$TMP/c"
+C=$(cut -d_ -f2 "$TMP/c")
 is "a change with a replica unreachable is made (exit 0)" "$rc" 0
 t=$(($(date +%s) - t0))
 check "... within the hook's 10 seconds (${t}s)" test "$t" -le 10
@@ -191,7 +200,7 @@ publish_cmd() {
 	env=$(sed -n 's/^Environment=//p' "$TOP/conf/systemd/apikey-publish.service")
 	cmd=$(sed -n 's/^ExecStart=//p' "$TOP/conf/systemd/apikey-publish.service" | sed "s#^/etc/apikey#$PE#")
 	# shellcheck disable=SC2086 # the unit's words
-	in_host 0 ${LOGNS_CMD:-} env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin APIKEY_DB="$DB" $env $cmd </dev/null
+	in_host 0 ${LOGNS_CMD:-} env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin APIKEY_DB="$DB" $env $cmd </dev/null >"$TMP/publish.out"
 }
 if publish_cmd >"$TMP/err" 2>&1; then
 	ok "apikey-publish.service's command re-publishes"
@@ -201,4 +210,54 @@ else
 fi
 every "... and the host back on the bridge gets the new key" login_ok "$TMP/c"
 
+
+# What the push account drops that is not a newer bundle of this primary
+# is refused, removed, and changes nothing; the next real push installs.
+pdrop() { in_host 0 rsync -e "ssh -F $PE/fleet.ssh_config -o BatchMode=yes" "$1" "h1:$2" >/dev/null 2>&1; }
+gone() {
+	_try=0
+	while [ -e "$TMP/h1/drop/$1" ] && [ "$_try" -lt 50 ]; do
+		sleep 0.1
+		_try=$((_try + 1))
+	done
+	[ ! -e "$TMP/h1/drop/$1" ]
+}
+before=$(APIKEY_DB=$TMP/h1/keys.db APIKEY_CONFIG=$TMP/h1/apikey.conf ka status --json)
+HI=bundle-99999999999999999999.akb
+check "the push account drops an old bundle (a key active again) under a higher name" pdrop "$TMP/old.akb" "$HI"
+check "... the replica refuses it and removes it" gone "$HI"
+like "... saying why" "$(cat "$TMP/h1/install.log")" "$HI refused, removed: .*(serial|rollback|older|lower)"
+check "... the revoked key is still refused there" login_refused 1 "$TMP/b"
+check "... the valid key still logs in" login_ok 1 "$TMP/a"
+is "... and the replica's store is as it was" "$(APIKEY_DB=$TMP/h1/keys.db APIKEY_CONFIG=$TMP/h1/apikey.conf ka status --json)" "$before"
+head -c 100 "$TMP/old.akb" >"$TMP/cut.akb"
+check "a truncated bundle dropped" pdrop "$TMP/cut.akb" "$HI"
+check "... is refused and removed" gone "$HI"
+printf 'not a bundle\n' >"$TMP/junk.akb"
+check "a file that is no bundle dropped" pdrop "$TMP/junk.akb" "$HI"
+check "... is refused and removed" gone "$HI"
+ka revoke "$C" >/dev/null 2>&1
+every "after the refused drops a revocation still reaches every replica" login_refused "$TMP/c"
+
+# Cut off and stale: bundles valid 5 s, the re-publish every second or so
+# reaches every host but the one cut off, which fails closed once its
+# bundle has expired; back on the bridge, it answers again.
+cp "$PE/fleet.conf" "$TMP/fleet.conf.1h"
+printf 'valid 5s\ntimeout 2\n' >>"$PE/fleet.conf"
+check "bundles valid 5 s pushed" publish_cmd
+every "... the key logs in everywhere" login_ok "$TMP/a"
+link_down "$N"
+t0=$(date +%s)
+while [ $(($(date +%s) - t0)) -lt 7 ]; do
+	publish_cmd >/dev/null 2>&1
+	sleep 1
+done
+publish_cmd >/dev/null 2>&1
+check "a replica still pushed to answers" login_ok 1 "$TMP/a"
+check "the replica cut off for longer than the validity refuses the valid key (stale)" login_refused "$N" "$TMP/a"
+like "... its keyadm status says stale" "$(APIKEY_DB=$TMP/h$N/keys.db APIKEY_CONFIG=$TMP/h$N/apikey.conf ka status --json)" '"stale": ?true'
+link_up "$N"
+cp "$TMP/fleet.conf.1h" "$PE/fleet.conf"
+check "back on the bridge, the re-publish reaches it" publish_cmd
+every "... and the key logs in everywhere again" login_ok "$TMP/a"
 done_testing
