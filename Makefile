@@ -7,6 +7,10 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 EXAMPLESDIR ?= $(PREFIX)/share/doc/apikey/examples
 DESTDIR    ?=
+# systemd units of the fleet wiring (keyadm(8) FLEET)
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+FLEET_UNITS := apikey-install.path apikey-install.service apikey-install.timer \
+               apikey-publish.service apikey-publish.timer
 MULTIARCH  := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 PAMDIR     ?= /lib/$(MULTIARCH)/security
 SASLDIR    ?= /usr/lib/$(MULTIARCH)/sasl2
@@ -99,6 +103,11 @@ install: all
 	install -d $(DESTDIR)$(EXAMPLESDIR)/hooks.d
 	install -m 0755 conf/hooks.d/dovecot-auth-cache-flush $(DESTDIR)$(EXAMPLESDIR)/hooks.d/
 	install -m 0644 conf/hooks.d/README $(DESTDIR)$(EXAMPLESDIR)/hooks.d/
+	install -m 0755 conf/hooks.d/fleet-publish $(DESTDIR)$(EXAMPLESDIR)/hooks.d/
+	install -m 0755 conf/fleet/apikey-install-newest $(DESTDIR)$(SBINDIR)/apikey-install-newest
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in $(FLEET_UNITS); do sed 's|@SBINDIR@|$(SBINDIR)|g' conf/systemd/$$u \
+	  >$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 	@if [ "$(SELF_SERVICE)" = 1 ]; then chown root:root $(DESTDIR)$(SBINDIR)/keyadm && \
 	  chmod 4755 $(DESTDIR)$(SBINDIR)/keyadm && \
 	  echo "keyadm installed setuid root: users manage their own keys when apikey.conf says self_service yes"; fi
@@ -108,7 +117,9 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/keyadm $(DESTDIR)$(MANDIR)/man8/keyadm.8 \
 	  $(DESTDIR)$(MANDIR)/man5/apikey.conf.5 \
-	  $(DESTDIR)$(EXAMPLESDIR)/hooks.d/dovecot-auth-cache-flush $(DESTDIR)$(EXAMPLESDIR)/hooks.d/README
+	  $(DESTDIR)$(EXAMPLESDIR)/hooks.d/dovecot-auth-cache-flush $(DESTDIR)$(EXAMPLESDIR)/hooks.d/README \
+	  $(DESTDIR)$(EXAMPLESDIR)/hooks.d/fleet-publish $(DESTDIR)$(SBINDIR)/apikey-install-newest \
+	  $(addprefix $(DESTDIR)$(UNITDIR)/,$(FLEET_UNITS))
 
 lint:
 	mandoc -Tlint -Wwarning man/*.[58]

@@ -46,7 +46,11 @@ printf 'hooks_dir %s\n' "$PE/hooks.d" >"$PE/apikey.conf"
 export APIKEY_CONFIG="$PE/apikey.conf"
 install -m 0755 "$TOP/conf/hooks.d/fleet-publish" "$PE/hooks.d/"
 ssh-keygen -q -t ed25519 -N '' -C '' -f "$TMP/pushkey"
-printf 'command="rrsync -wo %s",restrict %s\n' "$PH/drop" "$(cat "$TMP/pushkey.pub")" >"$PH/.ssh/authorized_keys"
+# keyadm(8)'s authorized_keys line, with this test's drop directory and key.
+check "keyadm(8)'s authorized_keys snippet" snippet_apply "$TOP/man/keyadm.8" fleet-authorized-keys "$PH/.ssh"
+sed -i "s#/var/lib/apikey/drop#$PH/drop#; s#ssh-ed25519 AAAA\.\.\. root@primary#$(cat "$TMP/pushkey.pub")#" \
+	"$PH/.ssh/authorized_keys"
+like "... forces rrsync -wo" "$(cat "$PH/.ssh/authorized_keys")" '^command="rrsync -wo [^"]*",restrict ssh-ed25519 '
 chown "$P:" "$PH/.ssh/authorized_keys"
 : >"$PE/fleet.hosts"
 : >"$PE/known_hosts"
@@ -76,11 +80,15 @@ while [ "$i" -le "$N" ]; do
 	} >"$H/sshd_config"
 	printf 'h%s\n' "$i" >>"$PE/fleet.hosts"
 	printf '%s %s\n' "$(fip "$i")" "$(cut -d' ' -f1-2 "$H/hostkey.pub")" >>"$PE/known_hosts"
-	printf 'Host h%s\n\tHostName %s\n\tUser %s\n\tIdentityFile %s\n\tUserKnownHostsFile %s\n\tStrictHostKeyChecking yes\n' \
-		"$i" "$(fip "$i")" "$P" "$TMP/pushkey" "$PE/known_hosts" >>"$PE/fleet.ssh_config"
+	printf 'Host h%s\n\tHostName %s\n' "$i" "$(fip "$i")" >>"$PE/fleet.ssh_config"
 	i=$((i + 1))
 done
 
+# keyadm(8)'s fleet.ssh_config after the hosts' addresses, localized.
+snippet "$TOP/man/keyadm.8" fleet-ssh-config |
+	sed "s#/etc/apikey/fleet.key#$TMP/pushkey#; s#/etc/apikey/fleet.known_hosts#$PE/known_hosts#; s#apikey-push#$P#" \
+		>>"$PE/fleet.ssh_config"
+like "keyadm(8)'s fleet.ssh_config snippet" "$(cat "$PE/fleet.ssh_config")" "User $P"
 # install_cmd I: apikey-install.service's command for host I.
 install_cmd() {
 	sed -n 's/^ExecStart=@SBINDIR@\///p' "$TOP/conf/systemd/apikey-install.service" |
