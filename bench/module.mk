@@ -16,3 +16,4 @@ bench/core_bench: bench/core_bench.c bench/stats.h $(CORE_LIB)
 bench: deps all $(BENCH_BINS)
 	@sh .ci/deps.sh $(DEPS_BENCH)
 	@bash bench/run.sh
+	@sh bench/fleet.sh

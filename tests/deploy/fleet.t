@@ -29,101 +29,7 @@ need "no stock /etc/pam.d/sshd or /etc/ssh/sshd_config" test -f /etc/pam.d/sshd 
 need "cannot make network namespaces here" sh -c "ip netns add ${FNS}probe && ip netns del ${FNS}probe"
 check "$N replicas and the primary on a bridge, in namespaces of their own" fleet_net "$N"
 
-
-new_user akfl
-P=akpu$$
-useradd -m -s /bin/sh "$P" || skip_all "useradd $P"
-at_exit "userdel -r -f $P >/dev/null 2>&1"
-PH=$(getent passwd "$P" | cut -d: -f6)
-# The push account's authorized_keys: one line forcing rrsync -wo into the
-# drop directory, which each replica's sshd sees at $PH/drop.
-install -d -m 0700 -o "$P" -g "$P" "$PH/.ssh" "$PH/drop"
-
-# The primary: its store, the hook in its hooks directory, fleet.conf.
-PE=$TMP/p/etc
-mkdir -p -m 755 "$TMP/p" "$PE" "$PE/hooks.d"
-printf 'hooks_dir %s\n' "$PE/hooks.d" >"$PE/apikey.conf"
-export APIKEY_CONFIG="$PE/apikey.conf"
-install -m 0755 "$TOP/conf/hooks.d/fleet-publish" "$PE/hooks.d/"
-ssh-keygen -q -t ed25519 -N '' -C '' -f "$TMP/pushkey"
-# keyadm(8)'s authorized_keys line, with this test's drop directory and key.
-check "keyadm(8)'s authorized_keys snippet" snippet_apply "$TOP/man/keyadm.8" fleet-authorized-keys "$PH/.ssh"
-sed -i "s#/var/lib/apikey/drop#$PH/drop#; s#ssh-ed25519 AAAA\.\.\. root@primary#$(cat "$TMP/pushkey.pub")#" \
-	"$PH/.ssh/authorized_keys"
-like "... forces rrsync -wo" "$(cat "$PH/.ssh/authorized_keys")" '^command="rrsync -wo [^"]*",restrict ssh-ed25519 '
-chown "$P:" "$PH/.ssh/authorized_keys"
-: >"$PE/fleet.hosts"
-: >"$PE/known_hosts"
-: >"$PE/fleet.ssh_config"
-{
-	printf 'outdir %s\ncontrol %s\nkeyadm %s\n' "$TMP/p/out" "$TMP/cm" "$KEYADM"
-} >"$PE/fleet.conf"
-
-# The replicas: a store path, a drop directory the push account owns, an
-# authorized_keys line forcing rrsync -wo, the stock PAM and sshd files
-# with pam_apikey(8)'s keys-only recipe.
-i=1
-while [ "$i" -le "$N" ]; do
-	H=$TMP/h$i
-	mkdir -p -m 755 "$H" "$H/pam.d"
-	printf 'fleet_trust %s\n' "$H/primary.pub" >"$H/apikey.conf"
-	install -d -m 0700 -o "$P" -g "$P" "$H/drop"
-	for f in /etc/pam.d/*; do [ -f "$f" ] && cp "$f" "$H/pam.d/"; done
-	cp /etc/pam.d/sshd "$H/pam.d/sshd.new"
-	DB=$H/keys.db snippet_apply "$TOP/man/pam_apikey.8" pam-keys "$H/pam.d/sshd.new" &&
-		DB=$H/keys.db pam_localize "$H/pam.d/sshd.new" && mv "$H/pam.d/sshd.new" "$H/pam.d/sshd"
-	ssh-keygen -q -t ed25519 -N '' -C '' -f "$H/hostkey"
-	{
-		printf 'ListenAddress %s:22\nHostKey %s\nPidFile %s\n' \
-			"$(fip "$i")" "$H/hostkey" "$H/sshd.pid"
-		cat /etc/ssh/sshd_config
-	} >"$H/sshd_config"
-	printf 'h%s\n' "$i" >>"$PE/fleet.hosts"
-	printf '%s %s\n' "$(fip "$i")" "$(cut -d' ' -f1-2 "$H/hostkey.pub")" >>"$PE/known_hosts"
-	printf 'Host h%s\n\tHostName %s\n' "$i" "$(fip "$i")" >>"$PE/fleet.ssh_config"
-	i=$((i + 1))
-done
-
-# keyadm(8)'s fleet.ssh_config after the hosts' addresses, localized.
-snippet "$TOP/man/keyadm.8" fleet-ssh-config |
-	sed "s#/etc/apikey/fleet.key#$TMP/pushkey#; s#/etc/apikey/fleet.known_hosts#$PE/known_hosts#; s#apikey-push#$P#" \
-		>>"$PE/fleet.ssh_config"
-like "keyadm(8)'s fleet.ssh_config snippet" "$(cat "$PE/fleet.ssh_config")" "User $P"
-# install_cmd I: apikey-install.service's command for host I.
-install_cmd() {
-	sed -n 's/^ExecStart=@SBINDIR@\///p' "$TOP/conf/systemd/apikey-install.service" |
-		sed "s#^#$TOP/conf/fleet/#; s#/var/lib/apikey/drop#$TMP/h$1/drop#"
-}
-i=1
-while [ "$i" -le "$N" ]; do
-	H=$TMP/h$i
-	(
-		export APIKEY_DB=$H/keys.db APIKEY_CONFIG=$H/apikey.conf KEYADM
-		# shellcheck disable=SC2046 # the command's words
-		exec python3 "$TOP/tests/deploy/pathunit.py" "$H/drop" $(install_cmd "$i")
-	) >"$H/install.log" 2>&1 &
-	at_exit "kill $!"
-	replica_sshd "$i" "$H/pam.d" "$H/sshd_config" "$H/drop" "$PH/drop" || not_ok "sshd of host $i listens"
-	i=$((i + 1))
-done
-ok "every replica's sshd listens on its own address"
-
-# keyadm on the primary, its hooks pushing over the bridge; syslog captured.
-LOGS=0
-LOGNS_CMD=""
-if logns_works && start_syslog; then
-	LOGS=1
-	LOGNS_CMD="sh $LOGNS $TMP/log.sock"
-fi
-# shellcheck disable=SC2086 # the wrapper's words
-ka() { in_host 0 $LOGNS_CMD "$KEYADM" "$@"; }
-new_store
-ka signing-key create >/dev/null
-i=1
-while [ "$i" -le "$N" ]; do
-	cp "$TMP/keys.db.pub" "$TMP/h$i/primary.pub"
-	i=$((i + 1))
-done
+fleet_setup
 A=$(new_key "$TMP/a" "$U")
 B=$(new_key "$TMP/b" "$U")
 forge "$TMP/a" "$TMP/forged"
@@ -170,7 +76,7 @@ if [ "$LOGS" -eq 1 ]; then
 	pushed=""
 	i=1
 	while [ "$i" -le "$N" ]; do
-		logged | grep -q "hook fleet-publish: fleet-publish: h$i: bundle-[0-9]\{20\}\.akb sent ([0-9]* bytes)" &&
+		logged | grep -q "hook fleet-publish: fleet-publish: h$i: bundle-[0-9]\{20\}\.akb sent ([0-9]* bytes, [0-9]* received)" &&
 			pushed="$pushed h$i"
 		i=$((i + 1))
 	done
