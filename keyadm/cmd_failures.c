@@ -20,6 +20,7 @@
 struct group {
 	char id[AK_ID_LEN + 1]; /* "" for attempts whose key did not parse */
 	char source[64 + 1];
+	char host[64]; /* --events: the file's host */
 	uint8_t n_services, n_users;
 	uint32_t results; /* bit per enum ak_result */
 	uint64_t count;
@@ -77,12 +78,14 @@ static int room(void **v, size_t *alloc, size_t n, size_t sz, size_t max)
 /* The group of id and source, made when new; NULL past GROUPS_MAX. */
 static struct group *group_of(struct failures *f, const char *id, const char *source)
 {
+	const char *host = ka_events_host();
 	size_t i = hash(f, id, source, GROUPS_SLOTS);
 	struct group *g;
 
 	for (; f->gslot[i] != 0; i = (i + 1) & (GROUPS_SLOTS - 1)) {
 		g = &f->v[f->gslot[i] - 1];
-		if (strcmp(g->id, id) == 0 && strcmp(g->source, source) == 0)
+		if (strcmp(g->id, id) == 0 && strcmp(g->source, source) == 0 &&
+		    strcmp(g->host, host) == 0)
 			return g;
 	}
 	if (room((void **)&f->v, &f->alloc, f->n, sizeof(*f->v), GROUPS_MAX) != 0)
@@ -91,6 +94,7 @@ static struct group *group_of(struct failures *f, const char *id, const char *so
 	memset(g, 0, sizeof(*g));
 	snprintf(g->id, sizeof(g->id), "%s", id);
 	snprintf(g->source, sizeof(g->source), "%s", source);
+	snprintf(g->host, sizeof(g->host), "%s", host);
 	f->gslot[i] = (uint32_t)++f->n;
 	return g;
 }
@@ -157,7 +161,10 @@ static int by_count(const void *a, const void *b)
 		return x->count > y->count ? -1 : 1;
 	if (x->last != y->last)
 		return x->last > y->last ? -1 : 1;
-	return strcmp(x->id, y->id) != 0 ? strcmp(x->id, y->id) : strcmp(x->source, y->source);
+	if (strcmp(x->id, y->id) != 0)
+		return strcmp(x->id, y->id);
+	return strcmp(x->source, y->source) != 0 ? strcmp(x->source, y->source)
+	                                         : strcmp(x->host, y->host);
 }
 
 /* The key's state and owner now, so that "revoked" stands out. */
@@ -210,6 +217,10 @@ static void print_json(const struct group *g, const name_t *names, const char *s
 	json_opt(owner);
 	fputs(",\"source\":", stdout);
 	json_opt(strcmp(g->source, "-") != 0 ? g->source : "");
+	if (g->host[0] != '\0') {
+		fputs(",\"host\":", stdout);
+		json_opt(g->host);
+	}
 	printf(",\"count\":%" PRIu64 ",\"firstAt\":%" PRId64 ",\"lastAt\":%" PRId64
 	       ",\"results\":[",
 	       g->count, g->first, g->last);
@@ -238,7 +249,7 @@ static void join(char *buf, size_t cap, const name_t *names, const uint32_t *lis
 
 static void print_text(const struct group *g, const name_t *names, const char *state, size_t nth)
 {
-	char first[40], last[40], res[200] = "", sv[700], us[700];
+	char first[40], last[40], res[200] = "", sv[700], us[700], src[140];
 	int r;
 
 	if (nth == 0)
@@ -250,11 +261,13 @@ static void print_text(const struct group *g, const name_t *names, const char *s
 		if (g->results & (1u << r))
 			snprintf(res + strlen(res), sizeof(res) - strlen(res), "%s%s",
 			         res[0] ? "," : "", ak_result_name((enum ak_result)r));
+	/* --events: the attempt's source on its host */
+	snprintf(src, sizeof(src), "%s%s%s", ka_esc(g->source), g->host[0] ? "@" : "", g->host);
 	join(sv, sizeof(sv), names, g->services, g->n_services, g->n_services == LIST_MAX);
 	join(us, sizeof(us), names, g->users, g->n_users, g->n_users == LIST_MAX);
 	printf("%-12s  %-8s  %-15s  %5" PRIu64 "  %-23s  %-23s  %s  %s  %s\n",
-	       g->id[0] ? ka_esc(g->id) : "(no key id)", state, ka_esc(g->source), g->count, first,
-	       last, res, sv, us);
+	       g->id[0] ? ka_esc(g->id) : "(no key id)", state, src, g->count, first, last, res, sv,
+	       us);
 }
 
 static void print_all(const struct ka_ctx *c, const struct group *v, size_t n, const name_t *names)

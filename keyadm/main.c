@@ -9,45 +9,45 @@
 
 #include "keyadm.h"
 
-enum {
-	KA_O_DB = 1u << 0,
-	KA_O_PREFIX = 1u << 1,
-	KA_O_NAME = 1u << 2,
-	KA_O_EXPIRES = 1u << 3,
-	KA_O_SERVICE = 1u << 4,
-	KA_O_FROM = 1u << 5,
-	KA_O_REASON = 1u << 6,
-	KA_O_USER = 1u << 7,
-	KA_O_KEY = 1u << 8,
-	KA_O_GRACE = 1u << 9,
-	KA_O_STATE = 1u << 10,
-	KA_O_SINCE = 1u << 11,
-	KA_O_JSON = 1u << 12,
-	KA_O_HELP = 1u << 13,
-	KA_O_VERSION = 1u << 14,
-	KA_O_NO_EXPIRY = 1u << 15,
-	KA_O_ANY_SERVICE = 1u << 16,
-	KA_O_ANY_SOURCE = 1u << 17,
-	KA_O_VERIFY = 1u << 18,
-	KA_O_BATCH = 1u << 19,
-	KA_O_CONFIG = 1u << 20,
-	KA_O_UNUSED = 1u << 21,
-	KA_O_EXPIRING = 1u << 22,
-	KA_O_STALE = 1u << 23,
-	KA_O_RECORD = 1u << 24,
-	KA_O_REVOKE = 1u << 25,
-	KA_O_FOLLOW = 1u << 26,
-	KA_O_GROUP = 1u << 27,
-	KA_O_OUT = 1u << 28,
-	KA_O_VALID = 1u << 29,
-	KA_O_TRUST = 1u << 30,
-	KA_O_CHECK = 1u << 31
-};
+/* The options, one bit each (see parse_long). */
+#define KA_O_DB (UINT64_C(1) << 0)
+#define KA_O_PREFIX (UINT64_C(1) << 1)
+#define KA_O_NAME (UINT64_C(1) << 2)
+#define KA_O_EXPIRES (UINT64_C(1) << 3)
+#define KA_O_SERVICE (UINT64_C(1) << 4)
+#define KA_O_FROM (UINT64_C(1) << 5)
+#define KA_O_REASON (UINT64_C(1) << 6)
+#define KA_O_USER (UINT64_C(1) << 7)
+#define KA_O_KEY (UINT64_C(1) << 8)
+#define KA_O_GRACE (UINT64_C(1) << 9)
+#define KA_O_STATE (UINT64_C(1) << 10)
+#define KA_O_SINCE (UINT64_C(1) << 11)
+#define KA_O_JSON (UINT64_C(1) << 12)
+#define KA_O_HELP (UINT64_C(1) << 13)
+#define KA_O_VERSION (UINT64_C(1) << 14)
+#define KA_O_NO_EXPIRY (UINT64_C(1) << 15)
+#define KA_O_ANY_SERVICE (UINT64_C(1) << 16)
+#define KA_O_ANY_SOURCE (UINT64_C(1) << 17)
+#define KA_O_VERIFY (UINT64_C(1) << 18)
+#define KA_O_BATCH (UINT64_C(1) << 19)
+#define KA_O_CONFIG (UINT64_C(1) << 20)
+#define KA_O_UNUSED (UINT64_C(1) << 21)
+#define KA_O_EXPIRING (UINT64_C(1) << 22)
+#define KA_O_STALE (UINT64_C(1) << 23)
+#define KA_O_RECORD (UINT64_C(1) << 24)
+#define KA_O_REVOKE (UINT64_C(1) << 25)
+#define KA_O_FOLLOW (UINT64_C(1) << 26)
+#define KA_O_GROUP (UINT64_C(1) << 27)
+#define KA_O_OUT (UINT64_C(1) << 28)
+#define KA_O_VALID (UINT64_C(1) << 29)
+#define KA_O_TRUST (UINT64_C(1) << 30)
+#define KA_O_CHECK (UINT64_C(1) << 31)
+#define KA_O_EVENTS (UINT64_C(1) << 32)
 #define KA_O_GLOBAL (KA_O_DB | KA_O_CONFIG | KA_O_JSON | KA_O_HELP | KA_O_VERSION)
 
 struct ka_optdef {
 	const char *name;
-	unsigned bit;
+	uint64_t bit;
 	size_t str_off; /* offset of the const char * field, or 0 for a flag */
 	size_t flag_off;
 };
@@ -84,6 +84,7 @@ static const struct ka_optdef optdefs[] = {
         {"revoke", KA_O_REVOKE, FLAG(revoke)},
         {"follow-symlinks", KA_O_FOLLOW, FLAG(follow_symlinks)},
         {"group", KA_O_GROUP, STR(group)},
+        {"events", KA_O_EVENTS, STR(events[0])},
         {"out", KA_O_OUT, STR(out)},
         {"valid", KA_O_VALID, STR(valid)},
         {"trust", KA_O_TRUST, STR(trust)},
@@ -93,7 +94,7 @@ static const struct ka_optdef optdefs[] = {
 struct ka_cmddef {
 	const char *name;
 	int (*fn)(const struct ka_ctx *);
-	unsigned opts;
+	uint64_t opts;
 	int min_args, max_args; /* -1: any number */
 	const char *usage;
 };
@@ -104,10 +105,11 @@ static const struct ka_cmddef cmddefs[] = {
         {"create", ka_cmd_create, KA_O_NAME | KA_O_EXPIRES | KA_O_SERVICE | KA_O_FROM | KA_O_BATCH,
          0, 1,
          "create USER|--batch [--name TEXT] [--expires WHEN] [--service LIST] [--from CIDRS]"},
-        {"list", ka_cmd_list, KA_O_STATE | KA_O_UNUSED | KA_O_EXPIRING | KA_O_STALE, 0, 1,
+        {"list", ka_cmd_list, KA_O_STATE | KA_O_UNUSED | KA_O_EXPIRING | KA_O_STALE | KA_O_EVENTS,
+         0, 1,
          "list [USER] [--state active|disabled|revoked|expired] [--unused DURATION]\n"
-         "              [--expiring DURATION] [--stale DURATION]"},
-        {"show", ka_cmd_show, 0, 1, 1, "show ID"},
+         "              [--expiring DURATION] [--stale DURATION] [--events FILE]..."},
+        {"show", ka_cmd_show, KA_O_EVENTS, 1, 1, "show ID [--events FILE]..."},
         {"revoke", ka_cmd_revoke, KA_O_REASON | KA_O_USER | KA_O_KEY, 0, -1,
          "revoke ID...|--user USER|--key FILE|- [--reason TEXT]"},
         {"disable", ka_cmd_disable, KA_O_REASON | KA_O_USER, 0, -1,
@@ -126,8 +128,8 @@ static const struct ka_cmddef cmddefs[] = {
         {"audit", ka_cmd_audit, KA_O_USER | KA_O_KEY | KA_O_SINCE | KA_O_VERIFY, 0, 0,
          "audit [--user USER] [--key ID] [--since WHEN] | audit --verify"},
         {"check", ka_cmd_check, 0, 0, 0, "check"},
-        {"failures", ka_cmd_failures, KA_O_SINCE | KA_O_KEY | KA_O_USER, 0, 0,
-         "failures [--since WHEN] [--key ID] [--user USER]"},
+        {"failures", ka_cmd_failures, KA_O_SINCE | KA_O_KEY | KA_O_USER | KA_O_EVENTS, 0, 0,
+         "failures [--since WHEN] [--key ID] [--user USER] [--events FILE]..."},
         {"scan", ka_cmd_scan, KA_O_REVOKE | KA_O_REASON | KA_O_FOLLOW, 1, -1,
          "scan PATH... [--revoke [--reason TEXT]] [--follow-symlinks]"},
         {"signing-key", ka_cmd_signing_key, 0, 1, 1, "signing-key create"},
@@ -213,8 +215,10 @@ static void parse_long(struct ka_opts *o, int argc, char **argv, int *i)
 	if (d == NULL)
 		ka_usage(echo_safe(argv[*i]) ? "unknown option %s" : "unknown option%s",
 		         echo_safe(argv[*i]) ? argv[*i] : "");
-	if (o->given & d->bit)
+	if ((o->given & d->bit) && d->bit != KA_O_EVENTS)
 		ka_usage("option --%s given twice", d->name);
+	if (d->bit == KA_O_EVENTS && o->n_events == KA_EVENTS_MAX)
+		ka_usage("option --events given more than %d times", KA_EVENTS_MAX);
 	o->given |= d->bit;
 	if (d->str_off == 0) {
 		if (val != NULL)
@@ -229,7 +233,10 @@ static void parse_long(struct ka_opts *o, int argc, char **argv, int *i)
 	}
 	if (*val == '\0')
 		ka_usage("option --%s needs a non-empty value", d->name);
-	*(const char **)(void *)((char *)o + d->str_off) = val;
+	if (d->bit == KA_O_EVENTS)
+		o->events[o->n_events++] = val; /* repeatable: one file per host */
+	else
+		*(const char **)(void *)((char *)o + d->str_off) = val;
 }
 
 static void parse_args(struct ka_opts *o, int argc, char **argv)
@@ -262,7 +269,7 @@ static void parse_args(struct ka_opts *o, int argc, char **argv)
 static const struct ka_cmddef *resolve(const struct ka_opts *o)
 {
 	const struct ka_cmddef *d;
-	unsigned extra;
+	uint64_t extra;
 
 	if ((d = cmd_find(o->cmd)) == NULL)
 		ka_usage(echo_safe(o->cmd) ? "unknown command %s" : "unknown command%s",
