@@ -20,14 +20,20 @@ WARN       := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wconversion -Wcast-qual
               -Wstrict-prototypes -Wmissing-prototypes -Wvla
 HARDEN     := -fvisibility=hidden -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 OPT        ?= -O2 -g
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line
+# (dpkg-buildflags for the Debian package) come first and the project's
+# flags are appended ("override": a command-line CFLAGS= cannot drop
+# -Werror or -Icommon). Later additions must say "override" too.
 CFLAGS     ?=
-CFLAGS     += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Icommon
+CPPFLAGS   ?=
+LDFLAGS    ?=
+override CFLAGS := $(CPPFLAGS) $(CFLAGS) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) -Icommon
 LDHARDEN   := -Wl,-z,relro,-z,now,-z,noexecstack
 ifeq ($(SANITIZE),1)
-CFLAGS     += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LDFLAGS    += -fsanitize=address,undefined
+override CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=address,undefined
 endif
-LDFLAGS    += $(LDHARDEN)
+override LDFLAGS += $(LDHARDEN)
 # The compiler and flags of the last build, rewritten only when they change:
 # every object, library and program depends on it, so switching between
 # SANITIZE=1 and a normal build rebuilds everything without make clean.
@@ -80,19 +86,29 @@ $(FLAGS_STAMP):
 .PHONY: FORCE
 FORCE:
 
-# ---- packages (Debian 12). A policy-rc.d keeps installed daemons stopped:
-# the tests start their own instances on loopback.
-DEPS_BUILD := gcc make pkg-config libgdbm-dev libsodium-dev libpam0g-dev libsasl2-dev \
-              libsasl2-modules sasl2-bin mandoc zlib1g-dev
-DEPS_TEST  := clang-format clang libclang-rt-14-dev git python3 libpam-wrapper libpamtest0-dev pamtester openssh-server openssh-client sshpass \
-              postfix swaks memcached libmemcached-tools valgrind libtsan2 procps iproute2 logrotate
+# ---- packages (Debian 12). DEPS_BUILD is what `make` and `make install`
+# need (and debian/control's Build-Depends but debhelper): libraries and a
+# compiler, no daemon. DEPS_TEST is the test stack on top: servers
+# (sshd, postfix, memcached, saslauthd), clients, and the packaging tools
+# for tests/debian. `make deps` installs DEPS_BUILD; `make check`, `make
+# demo`, `make bench` and `make fuzz` install both. A policy-rc.d keeps
+# installed daemons stopped: the tests start their own instances on
+# loopback.
+DEPS_BUILD := gcc make libgdbm-dev libsodium-dev libpam0g-dev libsasl2-dev zlib1g-dev
+DEPS_TEST  := pkg-config libsasl2-modules sasl2-bin mandoc \
+              clang-format clang libclang-rt-14-dev git python3 libpam-wrapper libpamtest0-dev pamtester openssh-server openssh-client sshpass \
+              postfix swaks memcached libmemcached-tools valgrind libtsan2 procps iproute2 logrotate \
+              debhelper dpkg-dev fakeroot lintian bash-completion
+.PHONY: deps-test
 deps:
+	@sh .ci/deps.sh $(DEPS_BUILD)
+deps-test:
 	@sh .ci/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 
-check: deps all $(TEST_BINS)
+check: deps-test all $(TEST_BINS)
 	@sh tests/run.sh
 
-demo: deps all
+demo: deps-test all
 	@sh tests/demo.sh
 
 install: all

@@ -9,7 +9,7 @@ for p in "$@"; do
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
-	echo "deps: missing packages:$missing (run 'make deps' as root)" >&2
+	echo "deps: missing packages:$missing (run the same make command as root to install them)" >&2
 	exit 1
 fi
 echo "deps: installing$missing"

@@ -61,6 +61,19 @@ for n in 1000 100000 1000000; do
 	row "keyadm create --batch of $n keys (s)" "$(v "create_batch_s_$n")" "" "" "-" "-"
 	row "keyadm peak RSS, batch / revoke, $n (kB)" "$(v "keyadm_batch_peak_rss_kb_$n")/$(v "keyadm_revoke_peak_rss_kb_$n")" "" "" "-" "-"
 done
+for n in 1000 100000 1000000; do
+	b=$(v "fleet_bundle_bytes_per_key_$n")
+	[ -n "$b" ] || continue
+	lim=-
+	[ "$n" = 100000 ] && lim=150
+	if [ "$lim" = - ]; then row "fleet bundle bytes per key, $n keys" "$b" "" "" "-" "-"; else
+		row "fleet bundle bytes per key, $n keys" "$b" "" "" "<= $lim" "$(verdict "$b" '<=' "$lim")"; fi
+	row "keyadm publish, $n keys (s)" "$(v "fleet_publish_s_$n")" "" "" "-" "-"
+	row "keyadm install, new / over a replica, $n (s)" "$(v "fleet_install_new_s_$n")/$(v "fleet_install_over_s_$n")" "" "" "-" "-"
+	rp=$(v "fleet_replica_verify_path_per_s_$n")
+	r=$(ratio "$(v "verify_path_per_s_$n")" "$rp")
+	row "core ak_verify_path/s on a replica, $n keys" "$rp" "x slower than the primary" "$r" "<= 1.1" "$(verdict "$r" '<=' 1.1)"
+done
 # A leak of even one byte per authentication would show as >= 100 kB here;
 # a page or two is the allocator settling, not growth.
 row "RSS growth, 100k PAM auths (kB)" "$(v pam_apikey_rss_growth_kb_100k)" "after warm-up" "" "< 100" "$(verdict "$(v pam_apikey_rss_growth_kb_100k)" '<=' 99)"

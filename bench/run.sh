@@ -33,6 +33,31 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 pw="bench-Passw0rd-7"
 
+# fleet_bench N DB: publish DB as a bundle (bytes per key), install it on a
+# new replica and over an existing one (which reads every key of the old
+# store for revoked keys), and the replica's ak_verify_path rate beside
+# the primary's (the freshness check must leave it unchanged).
+fleet_bench() {
+	"$keyadm" --db "$2" signing-key create >/dev/null 2>&1
+	rdb="$tmp/replica-$1/keys.db"
+	mkdir -p "$tmp/replica-$1"
+	t0=$(date +%s%N)
+	"$keyadm" --db "$2" publish --out "$tmp/bundle-$1.akb" >/dev/null 2>&1
+	t1=$(date +%s%N)
+	rec "fleet_publish_s_$1" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1e9}')" s
+	rec "fleet_bundle_bytes_per_key_$1" "$(($(stat -c %s "$tmp/bundle-$1.akb") / $1))" B
+	for how in new over; do
+		[ "$how" = over ] && "$keyadm" --db "$2" publish --out "$tmp/bundle-$1.akb" >/dev/null 2>&1
+		t0=$(date +%s%N)
+		"$keyadm" --db "$rdb" install "$tmp/bundle-$1.akb" --trust "$2.pub" >/dev/null 2>&1
+		t1=$(date +%s%N)
+		rec "fleet_install_${how}_s_$1" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1e9}')" s
+	done
+	r=$("$top/bench/core_bench" "$rdb" "$tmp/sample-$1" 400000)
+	rec "fleet_replica_verify_path_per_s_$1" "$(f "$r" 2)" 1/s
+	rm -rf "$tmp/replica-$1" "$tmp/bundle-$1.akb" "$2.sign" "$2.pub" "$2.serial"
+}
+
 # ---------------------------------------------------------------- stores
 note "== stores, writes and core verification"
 for n in $sizes; do
@@ -66,6 +91,7 @@ for n in $sizes; do
 		echo "$(((t1 - t0) / 1000))"
 	done | median >"$tmp/cr"
 	rec "create_one_ms_$n" "$(awk '{printf "%.1f", $1 / 1000}' "$tmp/cr")" ms
+	fleet_bench "$n" "$db"
 	[ "$n" = 1000 ] || rm -f "$db" "$tmp/keys-$n"
 done
 

@@ -18,6 +18,9 @@
 
 #define AK_VERSION "0.1.0"
 #define AK_DEFAULT_DB "/var/lib/apikey/keys.db"
+/* The writers' lock beside the store (mode 0600, the writer's own): any
+ * process that waits for the writers, or for a write to end, locks it. */
+#define AK_LOCK_SUFFIX ".wlock"
 #define AK_DEFAULT_PREFIX "ak"
 
 #define AK_PREFIX_MIN 2
@@ -229,7 +232,11 @@ struct ak_store; /* an open snapshot: read-only, or a transaction's copy */
 
 /* Opens path read-only without a lock. Refuses (AK_E_UNTRUSTED) anything
  * that is not a regular file owned by root or by trusted_uid, or that is
- * group- or world-writable; a symlink is refused too. */
+ * group- or world-writable; a symlink is refused too. So is a store in a
+ * directory that someone else could change: its directory and every one
+ * above it must be owned by root (or trusted_uid) and not writable by
+ * group or others; an ancestor may be a sticky one such as /tmp (whose
+ * entries only their owners can rename), never the store's own. */
 int ak_store_open(struct ak_store **out, const char *path, uid_t trusted_uid,
                   struct ak_error *e) AK_WARN_UNUSED;
 void ak_store_close(struct ak_store *st);
@@ -259,15 +266,17 @@ int ak_store_audit_verify(const struct ak_store *st, struct ak_error *e) AK_WARN
 /* Decodes every record, checks the index both ways and the audit chain. */
 int ak_store_check(const struct ak_store *st, struct ak_error *e) AK_WARN_UNUSED;
 
-/* Creates a new store (and path.lock) with prefix; group is the gid the
- * files get (or (gid_t)-1 to keep the caller's). Fails AK_E_EXISTS. */
+/* Creates a new store (and its writers' lock path.wlock, mode 0600)
+ * with prefix; group is the gid the store gets (or (gid_t)-1 to keep
+ * the caller's). Fails AK_E_EXISTS. */
 int ak_store_init(const char *path, const char *prefix, gid_t group, const char *actor,
                   struct ak_error *e) AK_WARN_UNUSED;
 
 /* ---- writes: a transaction on a private copy, renamed into place ---- */
 struct ak_txn;
-/* Locks path.lock, removes stale temporary copies, copies the live store
- * and opens the copy for writing. */
+/* Locks path.wlock (waiting at most 30 s; the error names the holder),
+ * removes stale temporary copies, copies the live store and opens the
+ * copy for writing. */
 int ak_txn_begin(struct ak_txn **out, const char *path, uid_t trusted_uid, const char *actor,
                  struct ak_error *e) AK_WARN_UNUSED;
 /* A transaction on a new, empty store (no meta yet: the caller writes
@@ -294,10 +303,20 @@ int ak_txn_audit(struct ak_txn *t, const char *action, const char *id, const cha
 const char *ak_txn_actor(const struct ak_txn *t);
 int64_t ak_txn_now(const struct ak_txn *t);
 /* Syncs the copy, renames it over the live file, syncs the directory,
- * unlocks and frees t (whatever the outcome). */
+ * unlocks and frees t (whatever the outcome). 0 once renamed: the change
+ * is made (a failed sync of the directory after it is reported in e). */
 int ak_txn_commit(struct ak_txn *t, struct ak_error *e) AK_WARN_UNUSED;
 /* Discards the copy, unlocks, frees t. Safe with NULL. */
 void ak_txn_abort(struct ak_txn *t);
+
+/* ---- a replica's revoked ids (fleet.c): every key it has seen revoked,
+ * kept across installs; AK_ID_LEN bytes each, sorted, no NUL ---- */
+/* *ids (malloc'd, NULL when none) and their number: AK_OK, or
+ * AK_E_CORRUPT/AK_E_IO. */
+int ak_store_tombstones(const struct ak_store *st, char **ids, size_t *n,
+                        struct ak_error *e) AK_WARN_UNUSED;
+int ak_txn_put_tombstones(struct ak_txn *t, const char *ids, size_t n,
+                          struct ak_error *e) AK_WARN_UNUSED;
 
 /* ---- state changes on a record (pure; keyadm puts and audits) ----
  * Return 1 when the record changed, 0 when it already was so (idempotent),

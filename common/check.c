@@ -92,6 +92,9 @@ static int check_record(struct check_ctx *c, datum k)
 	}
 	if (k.dsize == 2 + AK_ID_LEN && memcmp(k.dptr, AK_KEY_PFX, 2) == 0)
 		return AK_OK; /* decoded by ak_store_each_key */
+	if (k.dsize == (int)strlen(AK_TOMB_KEY) &&
+	    memcmp(k.dptr, AK_TOMB_KEY, (size_t)k.dsize) == 0)
+		return ak_tombstones_check(c->st, c->e);
 	ak_err_set(c->e, AK_E_CORRUPT, "unknown record in the store");
 	return AK_E_CORRUPT;
 }

@@ -16,10 +16,12 @@ struct ak_store {
 #define AK_KEY_PFX "k:"
 #define AK_USER_PFX "u:"
 #define AK_AUDIT_PFX "a:"
+#define AK_TOMB_KEY "revoked" /* a replica's revoked ids (fleet.c) */
 #define AK_SCHEMA 1
 
 /* store.c, shared with txn.c */
 int ak_fd_trusted(int fd, const char *path, uid_t trusted_uid, struct ak_error *e);
+int ak_store_open_fd(const char *path, uid_t trusted_uid, struct ak_error *e);
 int ak_store_attach(struct ak_store *st, int fd, const char *path, int flags, struct ak_error *e);
 int ak_db_get(const struct ak_store *st, const char *key, uint8_t **val, size_t *len,
               struct ak_error *e);
@@ -39,6 +41,9 @@ int ak_index_chunk(const struct ak_store *st, const char *user, size_t chunk, ch
 int ak_index_get(const struct ak_store *st, const char *user, char **ids, size_t *n,
                  struct ak_error *e);
 const char *ak_gdbm_strerror(void);
+
+/* fleet.c, for check.c */
+int ak_tombstones_check(const struct ak_store *st, struct ak_error *e);
 
 /* verify.c, shared with keyadm's rules through ak_verify */
 enum ak_result ak_key_policy(const struct ak_key *k, const struct ak_verify_req *req,

@@ -48,6 +48,200 @@ int ak_fd_trusted(int fd, const char *path, uid_t trusted_uid, struct ak_error *
 	return 0;
 }
 
+/* One directory on the way to the store, as sshd's StrictModes judges
+ * it: owned by root or trusted_uid, and writable by nobody else, except
+ * a sticky ancestor (like /tmp): its entries, the next of which is
+ * owned by root as this rule demands, can be renamed only by their
+ * owner. The store's own directory MUST NOT be writable at all: whoever
+ * can write it can rename an older copy over the store. */
+static int dir_trusted(int fd, const char *dir, uid_t trusted_uid, int last, struct ak_error *e)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) != 0) {
+		ak_err_set(e, AK_E_IO, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (sb.st_uid != 0 && sb.st_uid != trusted_uid) {
+		ak_err_set(e, AK_E_UNTRUSTED, "directory %s: owned by uid %u, not root", dir,
+		           (unsigned)sb.st_uid);
+		return -1;
+	}
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) && (last || !(sb.st_mode & S_ISVTX))) {
+		ak_err_set(e, AK_E_UNTRUSTED,
+		           "directory %s: writable by group or others (mode %04o): the store "
+		           "could be replaced",
+		           dir, (unsigned)(sb.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/* The next component of *rest (advanced past it) into out; 0 at the end. */
+static int next_name(const char **rest, char *out, size_t cap)
+{
+	const char *p = *rest;
+	size_t n;
+
+	while (*p == '/')
+		p++;
+	n = strcspn(p, "/");
+	*rest = p + n;
+	if (n == 0 || n >= cap)
+		return n == 0 ? 0 : -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 1;
+}
+
+struct walk {
+	char todo[8192]; /* what is left to walk */
+	char at[4096];   /* the canonical path walked so far ("" is /) */
+	int fd;          /* its directory */
+	int links;
+};
+
+/* Back to / (an absolute symlink) or up one step (".."): to directories
+ * already checked, which only root can change. */
+static int walk_restart(struct walk *w, int up)
+{
+	char *slash = strrchr(w->at, '/');
+
+	if (up && slash != NULL)
+		*slash = '\0';
+	else
+		w->at[0] = '\0';
+	close(w->fd);
+	w->fd = open(w->at[0] ? w->at : "/", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return w->fd < 0 ? -1 : 0;
+}
+
+/* A symlink met on the way: its target is walked in its place. It lies
+ * in a directory already checked, so only its owner (in a sticky
+ * directory) could change it: that must be root too. */
+static int walk_link(struct walk *w, int lfd, const char *name, const char *rest, uid_t trusted_uid,
+                     struct ak_error *e)
+{
+	char target[4096], tail[8192];
+	struct stat sb = {0};
+	ssize_t n;
+
+	if (fstat(lfd, &sb) != 0 || (sb.st_uid != 0 && sb.st_uid != trusted_uid)) {
+		ak_err_set(e, AK_E_UNTRUSTED, "symbolic link %s/%s: owned by uid %u, not root",
+		           w->at, name, (unsigned)sb.st_uid);
+		return -1;
+	}
+	if (++w->links > 40 || (n = readlinkat(lfd, "", target, sizeof(target) - 1)) <= 0) {
+		ak_err_set(e, AK_E_UNTRUSTED, "%s: too many or unreadable symbolic links", w->todo);
+		return -1;
+	}
+	target[n] = '\0';
+	snprintf(tail, sizeof(tail), "%s", rest);
+	if (snprintf(w->todo, sizeof(w->todo), "%s/%s", target, tail) >= (int)sizeof(w->todo)) {
+		ak_err_set(e, AK_E_INVAL, "store path too long");
+		return -1;
+	}
+	return target[0] == '/' ? walk_restart(w, 0) : 0;
+}
+
+/* Walks dir from / one name at a time without following anything
+ * blindly: every directory entered, and every one a symlink on the way
+ * is read from, is checked (dir_trusted). Returns a descriptor of the
+ * store's directory: what was checked is what the store is opened in. */
+static int dir_walk(const char *dir, uid_t trusted_uid, struct ak_error *e)
+{
+	struct walk w = {"", "", -1, 0};
+	char name[256], cwd[4096];
+	const char *rest;
+	struct stat sb;
+	int fd, rc;
+
+	if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
+		goto io;
+	if (snprintf(w.todo, sizeof(w.todo), "%s/%s", dir[0] == '/' ? "" : cwd, dir) >=
+	    (int)sizeof(w.todo)) {
+		ak_err_set(e, AK_E_INVAL, "store path too long");
+		return -1;
+	}
+	if ((w.fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    dir_trusted(w.fd, "/", trusted_uid, 0, e) != 0)
+		goto fail;
+	for (rest = w.todo; (rc = next_name(&rest, name, sizeof(name))) > 0;) {
+		if (strcmp(name, ".") == 0)
+			continue;
+		if (strcmp(name, "..") == 0) {
+			if (walk_restart(&w, 1) != 0)
+				goto io;
+			continue;
+		}
+		if ((fd = openat(w.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+		    fstat(fd, &sb) != 0) {
+			if (fd >= 0)
+				close(fd);
+			goto io;
+		}
+		if (S_ISLNK(sb.st_mode)) {
+			rc = walk_link(&w, fd, name, rest, trusted_uid, e);
+			close(fd);
+			if (rc != 0)
+				goto fail;
+			rest = w.todo;
+			continue;
+		}
+		if (strlen(w.at) + strlen(name) + 2 > sizeof(w.at) || !S_ISDIR(sb.st_mode)) {
+			close(fd);
+			errno = ENOTDIR;
+			goto io;
+		}
+		strcat(strcat(w.at, "/"), name);
+		close(w.fd);
+		w.fd = fd;
+		if (dir_trusted(w.fd, w.at, trusted_uid, 0, e) != 0)
+			goto fail;
+	}
+	/* The store's own directory: not even a sticky one may be writable. */
+	if (rc == 0 && dir_trusted(w.fd, w.at[0] ? w.at : "/", trusted_uid, 1, e) == 0)
+		return w.fd;
+	if (rc < 0)
+		ak_err_set(e, AK_E_INVAL, "%s: a name on the way is too long", dir);
+	goto fail;
+io:
+	ak_err_set(e, AK_E_IO, "%s: %s", dir, strerror(errno));
+fail:
+	if (w.fd >= 0)
+		close(w.fd);
+	return -1;
+}
+
+/* MUST be how a store is opened (readers and writers): the directories
+ * checked, then the file opened in the directory checked, without
+ * following a symlink and without waiting on a FIFO put in its place. */
+int ak_store_open_fd(const char *path, uid_t trusted_uid, struct ak_error *e)
+{
+	char buf[4096];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	int dfd, fd = -1, dlen = slash == NULL || slash == path ? 1 : (int)(slash - path);
+
+	if (snprintf(buf, sizeof(buf), "%.*s", dlen, slash == NULL ? "." : path) >=
+	            (int)sizeof(buf) ||
+	    *base == '\0') {
+		ak_err_set(e, AK_E_INVAL, "%s: not a store path", path);
+		return -1;
+	}
+	if ((dfd = dir_walk(buf, trusted_uid, e)) >= 0) {
+		fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			ak_err_set(e, errno == ELOOP ? AK_E_UNTRUSTED : AK_E_IO, "%s: %s", path,
+			           errno == ELOOP ? "is a symbolic link" : strerror(errno));
+		close(dfd);
+	}
+	if (fd >= 0 && ak_fd_trusted(fd, path, trusted_uid, e) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 int ak_db_get(const struct ak_store *st, const char *key, uint8_t **val, size_t *len,
               struct ak_error *e)
 {
@@ -146,18 +340,8 @@ int ak_store_open(struct ak_store **out, const char *path, uid_t trusted_uid, st
 		return -1;
 	}
 	*out = NULL;
-	/* O_NONBLOCK: a FIFO put in the store's place is refused below, not
-	 * waited on (a login would hang). */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		ak_err_set(e, errno == ELOOP ? AK_E_UNTRUSTED : AK_E_IO, "%s: %s", path,
-		           errno == ELOOP ? "is a symbolic link" : strerror(errno));
+	if ((fd = ak_store_open_fd(path, trusted_uid, e)) < 0)
 		return -1;
-	}
-	if (ak_fd_trusted(fd, path, trusted_uid, e) != 0) {
-		close(fd);
-		return -1;
-	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		close(fd);
 		ak_err_set(e, AK_E_NOMEM, "out of memory");

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +34,98 @@ static int path_join(char *out, size_t cap, const char *path, const char *suffix
 	return snprintf(out, cap, "%s%s", path, suffix) >= (int)cap ? -1 : 0;
 }
 
+/* The writers' lock: path.wlock, mode 0600, owned by the writer. MUST
+ * NOT be a file a reader of the store can open: whoever can open a file
+ * can flock it, and a writer waiting on a reader's lock is a revocation
+ * delayed by the reader (the lock file of older versions, path.lock, was
+ * 0640 in the store's group). Only root can create files in the store's
+ * directory (readers check it), so a lock file that fails this check was
+ * made by root: refuse it rather than wait on whoever holds it. */
+static int lock_trusted(int fd, const char *lp, struct ak_error *e)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) != 0) {
+		ak_err_set(e, AK_E_IO, "%s: %s", lp, strerror(errno));
+		return -1;
+	}
+	if (S_ISREG(sb.st_mode) && sb.st_uid == geteuid() && (sb.st_mode & 077) == 0 &&
+	    sb.st_nlink == 1)
+		return 0;
+	ak_err_set(e, AK_E_UNTRUSTED,
+	           "%s: the writers' lock must be a file of uid %u with mode 0600, not uid %u "
+	           "mode %04o: remove it (the next write makes a new one)",
+	           lp, (unsigned)geteuid(), (unsigned)sb.st_uid, (unsigned)(sb.st_mode & 07777));
+	return -1;
+}
+
+/* The holder of the flock on fd, from /proc/locks (the kernel's word),
+ * else from the pid the holder wrote into the lock file. */
+static pid_t lock_holder_pid(int fd)
+{
+	char line[256], kind[16], own[32] = "";
+	unsigned maj, mnr;
+	unsigned long ino;
+	struct stat sb;
+	long pid = 0;
+	ssize_t n;
+	FILE *f;
+
+	if (fstat(fd, &sb) != 0)
+		return 0;
+	if ((f = fopen("/proc/locks", "re")) != NULL) {
+		while (pid == 0 && fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "%*s %15s %*s %*s %ld %x:%x:%lu", kind, &pid, &maj, &mnr,
+			           &ino) != 5 ||
+			    strcmp(kind, "FLOCK") != 0 || ino != sb.st_ino ||
+			    maj != major(sb.st_dev) || mnr != minor(sb.st_dev))
+				pid = 0;
+		fclose(f);
+	}
+	if (pid == 0 && (n = pread(fd, own, sizeof(own) - 1, 0)) > 0) {
+		own[n] = '\0';
+		pid = strtol(own, NULL, 10);
+	}
+	return pid > 0 && pid <= INT32_MAX ? (pid_t)pid : 0;
+}
+
+static void lock_busy(int fd, const char *lp, struct ak_error *e)
+{
+	char p[64], comm[32] = "";
+	pid_t pid = lock_holder_pid(fd);
+	ssize_t n;
+	int cf;
+
+	snprintf(p, sizeof(p), "/proc/%ld/comm", (long)pid);
+	if (pid > 0 && (cf = open(p, O_RDONLY | O_CLOEXEC)) >= 0) {
+		if ((n = read(cf, comm, sizeof(comm) - 1)) > 0)
+			comm[n] = '\0';
+		close(cf);
+	}
+	comm[strcspn(comm, "\n")] = '\0';
+	if (!ak_text_valid(comm, sizeof(comm) - 1))
+		comm[0] = '\0';
+	if (pid > 0)
+		ak_err_set(e, AK_E_IO,
+		           "%s: still locked after %d s by another writer, pid %ld (%s): "
+		           "nothing was changed",
+		           lp, LOCK_WAIT_MS / 1000, (long)pid, comm[0] ? comm : "gone");
+	else
+		ak_err_set(e, AK_E_IO, "%s: still locked after %d s by another writer", lp,
+		           LOCK_WAIT_MS / 1000);
+}
+
+/* The holder's pid, for a writer that gives up waiting (the file is the
+ * writers' own: nobody else can read or write it). */
+static void lock_note_pid(int fd)
+{
+	char own[32];
+	int n = snprintf(own, sizeof(own), "%ld\n", (long)getpid());
+
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, own, (size_t)n, 0) != n)
+		return; /* only a hint: /proc/locks names the holder first */
+}
+
 /* Waits for the write lock, giving up after LOCK_WAIT_MS. A lock held by
  * a process that died is released by the kernel: no stale locks. */
 static int lock_store(const char *path, struct ak_error *e)
@@ -41,24 +134,32 @@ static int lock_store(const char *path, struct ak_error *e)
 	struct timespec pause = {0, 20 * 1000 * 1000};
 	int fd, waited = 0;
 
-	if (path_join(lp, sizeof(lp), path, ".lock") != 0) {
+	if (path_join(lp, sizeof(lp), path, AK_LOCK_SUFFIX) != 0) {
 		ak_err_set(e, AK_E_INVAL, "store path too long");
 		return -1;
 	}
-	fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0) {
 		ak_err_set(e, AK_E_IO, "%s: %s", lp, strerror(errno));
 		return -1;
 	}
+	if (lock_trusted(fd, lp, e) != 0) {
+		close(fd);
+		return -1;
+	}
 	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= LOCK_WAIT_MS) {
-			ak_err_set(e, AK_E_IO, "%s: store is locked by another writer", lp);
+			lock_busy(fd, lp, e);
 			close(fd);
 			return -1;
 		}
 		nanosleep(&pause, NULL);
 		waited += 20;
 	}
+	lock_note_pid(fd);
+	/* The lock file of older versions: nothing waits on it any more. */
+	if (path_join(lp, sizeof(lp), path, ".lock") == 0)
+		(void)unlink(lp);
 	return fd;
 }
 
@@ -124,14 +225,12 @@ static int make_copy(struct ak_txn *t, uid_t trusted_uid, struct ak_error *e)
 	struct stat sb;
 	int src, dst = -1;
 
-	src = open(t->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (src < 0) {
-		ak_err_set(e, errno == ELOOP ? AK_E_UNTRUSTED : AK_E_IO, "%s: %s", t->path,
-		           errno == ELOOP ? "is a symbolic link" : strerror(errno));
+	if ((src = ak_store_open_fd(t->path, trusted_uid, e)) < 0)
 		return -1;
-	}
-	if (ak_fd_trusted(src, t->path, trusted_uid, e) != 0 || fstat(src, &sb) != 0)
+	if (fstat(src, &sb) != 0) {
+		ak_err_set(e, AK_E_IO, "%s: %s", t->path, strerror(errno));
 		goto fail;
+	}
 	if (path_join(t->tmp, sizeof(t->tmp), t->path, ".tmp.XXXXXX") != 0 ||
 	    (dst = mkostemp(t->tmp, O_CLOEXEC)) < 0) {
 		ak_err_set(e, AK_E_IO, "%s: cannot create a temporary copy: %s", t->path,
@@ -363,12 +462,11 @@ int ak_txn_commit(struct ak_txn *t, struct ak_error *e)
 		goto out;
 	}
 	t->tmp[0] = '\0';
-	if (sync_dir_of(t->path) != 0) {
-		ak_err_set(e, AK_E_IO, "%s: syncing the directory failed: %s", t->path,
+	rc = 0; /* renamed: the change is made, readers see it */
+	if (sync_dir_of(t->path) != 0)
+		ak_err_set(e, AK_E_IO,
+		           "%s: the change is made but syncing the directory failed: %s", t->path,
 		           strerror(errno));
-		goto out;
-	}
-	rc = 0;
 out:
 	if (fd >= 0)
 		close(fd);

@@ -291,15 +291,17 @@ static int init_records(struct ak_store *st, const char *prefix, const char *act
 	return 0;
 }
 
-static int init_lock_file(const char *path, gid_t group, struct ak_error *e)
+/* The writers' lock, readable by no one else (see lock_store in txn.c). */
+static int init_lock_file(const char *path, struct ak_error *e)
 {
 	char lp[4096 + 8];
 	int fd;
 
-	snprintf(lp, sizeof(lp), "%s.lock", path);
-	fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0640);
-	if (fd < 0 || (group != (gid_t)-1 && fchown(fd, (uid_t)-1, group) != 0) ||
-	    fchmod(fd, 0640) != 0) {
+	snprintf(lp, sizeof(lp), "%s" AK_LOCK_SUFFIX, path);
+	fd = open(lp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0 && errno == EEXIST)
+		return 0; /* left by an earlier store: checked by every write */
+	if (fd < 0 || fchmod(fd, 0600) != 0) {
 		ak_err_set(e, AK_E_IO, "%s: %s", lp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -347,7 +349,7 @@ int ak_store_init(const char *path, const char *prefix, gid_t group, const char 
 		           errno == EEXIST ? "a store already exists" : strerror(errno));
 		goto out;
 	}
-	rc = init_lock_file(path, group, e);
+	rc = init_lock_file(path, e);
 out:
 	if (st.db != NULL)
 		gdbm_close(st.db);

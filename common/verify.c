@@ -46,11 +46,17 @@ enum ak_result ak_key_authentic(const struct ak_store *st, struct ak_key *out, c
 		goto out;
 	rc = ak_store_get_key(st, out, id, NULL);
 	r = rc == AK_E_NOENT ? AK_NOT_FOUND : AK_UNAVAILABLE;
-	if (rc != AK_OK)
+	if (rc != AK_OK && rc != AK_E_NOENT)
 		goto out;
+	/* An unknown id costs the same HMAC and comparison (against the
+	 * zero verifier out holds, which no HMAC equals in practice) as a
+	 * real one: the time of a refusal does not tell whether the id
+	 * exists. MUST be constant time; a wrong secret is NOT_FOUND. */
 	ak_key_hash(hash, st->meta.store_key, id, secret);
-	/* MUST be constant time; a wrong secret for a real id is NOT_FOUND. */
-	r = sodium_memcmp(hash, out->hash, AK_HASH_LEN) == 0 ? AK_VALID : AK_NOT_FOUND;
+	if (sodium_memcmp(hash, out->hash, AK_HASH_LEN) == 0 && rc == AK_OK)
+		r = AK_VALID;
+	else
+		r = AK_NOT_FOUND;
 out:
 	if (r != AK_VALID && r != AK_MALFORMED) {
 		memset(out, 0, sizeof(*out));
@@ -147,16 +153,23 @@ static struct ak_store *cache_store(const char *path, uid_t trusted_uid, struct 
 	return cache.st;
 }
 
+static int64_t req_now(const struct ak_verify_req *req)
+{
+	return req != NULL && req->now_ms ? req->now_ms : ak_now_ms();
+}
+
 /* A replica past its bundle's validity (the primary stopped reaching it):
  * 0 to refuse, the reason in e. fleet_stale warn answers and leaves the
  * warning in e with AK_OK for the caller to log. Read from the meta the
  * open already decoded: no file, no lookup. */
-static int fleet_fresh(const struct ak_store *st, const char *path, int64_t now, struct ak_error *e)
+static int fleet_fresh(const struct ak_store *st, const char *path, const struct ak_verify_req *req,
+                       struct ak_error *e)
 {
 	const struct ak_meta *m = &st->meta;
 	char until[32];
 
-	if (m->fleet_role != AK_ROLE_REPLICA || now <= m->valid_until_ms)
+	/* MUST stay this cheap: it runs on every authentication */
+	if (m->fleet_role != AK_ROLE_REPLICA || req_now(req) <= m->valid_until_ms)
 		return 1;
 	ak_format_time(until, sizeof(until), m->valid_until_ms);
 	if (m->fleet_stale == AK_STALE_WARN) {
@@ -169,11 +182,6 @@ static int fleet_fresh(const struct ak_store *st, const char *path, int64_t now,
 	ak_err_set(e, AK_E_IO, "%s: replica of %s is stale (valid until %s; fleet_stale deny)",
 	           path, m->origin, until);
 	return 0;
-}
-
-static int64_t req_now(const struct ak_verify_req *req)
-{
-	return req != NULL && req->now_ms ? req->now_ms : ak_now_ms();
 }
 
 enum ak_result ak_verify_path(const char *path, uid_t trusted_uid, const struct ak_verify_req *req,
@@ -189,8 +197,7 @@ enum ak_result ak_verify_path(const char *path, uid_t trusted_uid, const struct 
 	if (path == NULL)
 		return AK_UNAVAILABLE;
 	pthread_mutex_lock(&cache.mu);
-	if ((st = cache_store(path, trusted_uid, e)) != NULL &&
-	    fleet_fresh(st, path, req_now(req), e)) {
+	if ((st = cache_store(path, trusted_uid, e)) != NULL && fleet_fresh(st, path, req, e)) {
 		r = ak_verify(st, req, res);
 		if (r == AK_UNAVAILABLE) {
 			ak_err_set(e, AK_E_CORRUPT, "%s: key record unreadable", path);
@@ -230,8 +237,7 @@ enum ak_result ak_recheck_path(const char *path, uid_t trusted_uid, const char *
 		return res->result = AK_MALFORMED;
 	memcpy(res->id, id, AK_ID_LEN);
 	pthread_mutex_lock(&cache.mu);
-	if ((st = cache_store(path, trusted_uid, e)) != NULL &&
-	    fleet_fresh(st, path, req_now(req), e)) {
+	if ((st = cache_store(path, trusted_uid, e)) != NULL && fleet_fresh(st, path, req, e)) {
 		res->result = recheck(st, id, req, res, e);
 		if (res->result == AK_UNAVAILABLE)
 			cache_drop();

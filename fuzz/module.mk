@@ -32,7 +32,7 @@ fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) $(CORE_SRC) common/apikey.h common/inter
 	clang $(FUZZ_CFLAGS) -o $@ $(FUZZ_FI_$*) $< fuzz/fixture.c $(CORE_SRC) -lsodium -lgdbm \
 	  $(FUZZ_LIBS_$*)
 
-fuzz: deps $(FUZZ_TARGETS:%=fuzz-run-%)
+fuzz: deps-test $(FUZZ_TARGETS:%=fuzz-run-%)
 .PRECIOUS: fuzz/fuzz_%
 fuzz-run-%: fuzz/fuzz_%
 	@mkdir -p fuzz/out/$*

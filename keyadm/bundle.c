@@ -8,9 +8,10 @@
  * times), audit count u64, audit head[32], prefix (u8 length, bytes),
  * store key[32], record count u64, body length u64, body digest[32]
  * (BLAKE2b-256). body: the key records in id order, each a u16 length and
- * the store's own record encoding. The Ed25519 signature covers
+ * the compact record of bundle_rec.c. The Ed25519 signature covers
  * KA_BUNDLE_CONTEXT NUL and every byte before it (so the header, and the
  * body through its digest). Integers are big-endian. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,12 +20,7 @@
 #define PRE_LEN 14 /* magic, version, header length */
 #define SIG_LEN crypto_sign_BYTES
 
-struct buf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static void b_put(struct buf *b, const void *v, size_t n)
+void ka_buf_put(struct buf *b, const void *v, size_t n)
 {
 	if (n > b->cap - b->len) {
 		size_t cap = b->cap ? b->cap : 4096;
@@ -45,7 +41,7 @@ static void b_uint(struct buf *b, uint64_t v, unsigned n)
 
 	for (i = 0; i < n; i++)
 		x[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-	b_put(b, x, n);
+	ka_buf_put(b, x, n);
 }
 
 static void b_str8(struct buf *b, const char *s)
@@ -53,109 +49,106 @@ static void b_str8(struct buf *b, const char *s)
 	size_t n = strlen(s);
 
 	b_uint(b, n, 1);
-	b_put(b, s, n);
+	ka_buf_put(b, s, n);
 }
 
 /* ---- writing ---- */
 
-struct rec {
-	size_t off; /* into the records buffer: u16 length, then the record */
-};
-
-struct collect {
-	struct buf recs;
-	struct rec *idx;
-	size_t n, cap;
-};
-
 static int collect_key(const struct ak_key *k, void *vc)
 {
-	struct collect *c = vc;
-	uint8_t rec[AK_REC_MAX];
-	size_t len;
+	struct ka_bundle_out *c = vc;
 
-	if (ak_key_encode(rec, sizeof(rec), &len, k) != 0)
+	c->one.len = 0;
+	ka_rec_encode(&c->one, k);
+	if (c->one.len > 0xffff)
 		ka_die(KA_EXIT_FAIL, "key %s does not encode", k->id);
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 1024;
 		if ((c->idx = realloc(c->idx, c->cap * sizeof(*c->idx))) == NULL)
 			ka_die(KA_EXIT_FAIL, "out of memory");
 	}
-	c->idx[c->n++].off = c->recs.len;
-	b_uint(&c->recs, len, 2);
-	b_put(&c->recs, rec, len);
+	c->idx[c->n++] = c->recs.len;
+	b_uint(&c->recs, c->one.len, 2);
+	ka_buf_put(&c->recs, c->one.p, c->one.len);
 	return 0;
 }
 
-/* The record's id: after the length, the tag, the version and the id's
- * own u16 length (ak_key_encode writes the id first). */
+/* The record's id: right after its length (the compact record starts
+ * with it, bare). */
 static const uint8_t *rec_id(const uint8_t *base, size_t off)
 {
-	return base + off + 2 + 2 + 2;
+	return base + off + 2;
+}
+
+static size_t rec_len(const uint8_t *base, size_t off)
+{
+	return 2 + ((size_t)base[off] << 8 | base[off + 1]);
 }
 
 static const uint8_t *sort_base;
 
 static int rec_cmp(const void *a, const void *b)
 {
-	return memcmp(rec_id(sort_base, ((const struct rec *)a)->off),
-	              rec_id(sort_base, ((const struct rec *)b)->off), AK_ID_LEN);
+	return memcmp(rec_id(sort_base, *(const size_t *)a), rec_id(sort_base, *(const size_t *)b),
+	              AK_ID_LEN);
 }
 
-static void body_build(struct buf *body, const struct ak_store *st, uint64_t *count)
+/* Every key's record, sorted by id in an index (the records are never
+ * copied), and the body's digest over them in that order. */
+static void body_build(struct ka_bundle_out *o, const struct ak_store *st, struct ka_bundle *h)
 {
 	struct ak_error e = {AK_OK, ""};
-	struct collect c;
+	crypto_generichash_state hs;
 	size_t i;
 
-	memset(&c, 0, sizeof(c));
-	if (ak_store_each_key(st, collect_key, &c, &e) != 0)
+	if (ak_store_each_key(st, collect_key, o, &e) != 0)
 		ka_die_err(&e);
-	sort_base = c.recs.p;
-	if (c.n > 0)
-		qsort(c.idx, c.n, sizeof(*c.idx), rec_cmp);
-	for (i = 0; i < c.n; i++) {
-		const uint8_t *r = c.recs.p + c.idx[i].off;
-		b_put(body, r, 2 + ((size_t)r[0] << 8 | r[1]));
+	sort_base = o->recs.p;
+	if (o->n > 0)
+		qsort(o->idx, o->n, sizeof(*o->idx), rec_cmp);
+	crypto_generichash_init(&hs, NULL, 0, AK_HASH_LEN);
+	for (i = 0, h->body_len = 0; i < o->n; i++) {
+		size_t n = rec_len(o->recs.p, o->idx[i]);
+		crypto_generichash_update(&hs, o->recs.p + o->idx[i], n);
+		h->body_len += n;
 	}
-	*count = c.n;
-	sodium_memzero(c.recs.p, c.recs.cap);
-	free(c.recs.p);
-	free(c.idx);
+	crypto_generichash_final(&hs, h->body_digest, AK_HASH_LEN);
+	h->count = o->n;
 }
 
 static void header_put(struct buf *b, const struct ka_bundle *h)
 {
 	b_str8(b, h->origin);
-	b_put(b, h->keynum, KA_KEYNUM_LEN);
+	ka_buf_put(b, h->keynum, KA_KEYNUM_LEN);
 	b_uint(b, h->serial, 8);
 	b_uint(b, h->generation, 8);
 	b_uint(b, (uint64_t)h->published_ms, 8);
 	b_uint(b, (uint64_t)h->valid_until_ms, 8);
 	b_uint(b, (uint64_t)h->created_ms, 8);
 	b_uint(b, h->audit_seq, 8);
-	b_put(b, h->audit_head, AK_HASH_LEN);
+	ka_buf_put(b, h->audit_head, AK_HASH_LEN);
 	b_str8(b, h->prefix);
-	b_put(b, h->store_key, AK_STORE_KEY_LEN);
+	ka_buf_put(b, h->store_key, AK_STORE_KEY_LEN);
 	b_uint(b, h->count, 8);
 	b_uint(b, h->body_len, 8);
-	b_put(b, h->body_digest, AK_HASH_LEN);
+	ka_buf_put(b, h->body_digest, AK_HASH_LEN);
 }
 
 /* The bytes signed: the context, a NUL, then the file up to the signature. */
 static void signed_message(struct buf *m, const uint8_t *pre, size_t n)
 {
-	b_put(m, KA_BUNDLE_CONTEXT, sizeof(KA_BUNDLE_CONTEXT));
-	b_put(m, pre, n);
+	ka_buf_put(m, KA_BUNDLE_CONTEXT, sizeof(KA_BUNDLE_CONTEXT));
+	ka_buf_put(m, pre, n);
 }
 
-void ka_bundle_write(uint8_t **out, size_t *len, const struct ak_store *st,
-                     const struct ka_signer *s, struct ka_bundle *h)
+void ka_bundle_build(struct ka_bundle_out *o, const struct ak_store *st, const struct ka_signer *s,
+                     struct ka_bundle *h)
 {
 	const struct ak_meta *m = ak_store_meta(st);
-	struct buf body = {NULL, 0, 0}, hdr = {NULL, 0, 0}, file = {NULL, 0, 0}, msg = {NULL, 0, 0};
+	struct buf hdr = {NULL, 0, 0}, msg = {NULL, 0, 0};
 	uint8_t sig[SIG_LEN];
 
+	memset(o, 0, sizeof(*o));
 	snprintf(h->origin, sizeof(h->origin), "%s", s->origin);
 	ka_keynum(h->keynum, s->pk);
 	h->generation = m->generation;
@@ -164,39 +157,56 @@ void ka_bundle_write(uint8_t **out, size_t *len, const struct ak_store *st,
 	memcpy(h->audit_head, m->audit_head, AK_HASH_LEN);
 	snprintf(h->prefix, sizeof(h->prefix), "%s", m->prefix);
 	memcpy(h->store_key, m->store_key, AK_STORE_KEY_LEN);
-	body_build(&body, st, &h->count);
-	h->body_len = body.len;
-	crypto_generichash(h->body_digest, AK_HASH_LEN, body.p, body.len, NULL, 0);
+	body_build(o, st, h);
 	header_put(&hdr, h);
-	b_put(&file, KA_BUNDLE_MAGIC, 8);
-	b_uint(&file, KA_BUNDLE_VERSION, 2);
-	b_uint(&file, hdr.len, 4);
-	b_put(&file, hdr.p, hdr.len);
-	signed_message(&msg, file.p, file.len);
+	ka_buf_put(&o->head, KA_BUNDLE_MAGIC, 8);
+	b_uint(&o->head, KA_BUNDLE_VERSION, 2);
+	b_uint(&o->head, hdr.len, 4);
+	ka_buf_put(&o->head, hdr.p, hdr.len);
+	signed_message(&msg, o->head.p, o->head.len);
 	crypto_sign_detached(sig, NULL, msg.p, msg.len, s->sk);
 	crypto_generichash(h->digest, AK_HASH_LEN, msg.p, msg.len, NULL, 0);
-	b_put(&file, sig, SIG_LEN);
-	b_put(&file, body.p, body.len);
+	ka_buf_put(&o->head, sig, SIG_LEN);
 	sodium_memzero(hdr.p, hdr.cap);
 	sodium_memzero(msg.p, msg.cap);
-	sodium_memzero(body.p, body.cap);
 	free(hdr.p);
 	free(msg.p);
-	free(body.p);
 	sodium_memzero(h->store_key, sizeof(h->store_key));
-	*out = file.p;
-	*len = file.len;
+	o->len = o->head.len + h->body_len;
+}
+
+int ka_bundle_emit(FILE *f, const struct ka_bundle_out *o)
+{
+	size_t i;
+
+	if (fwrite(o->head.p, 1, o->head.len, f) != o->head.len)
+		return -1;
+	for (i = 0; i < o->n; i++) {
+		size_t n = rec_len(o->recs.p, o->idx[i]);
+		if (fwrite(o->recs.p + o->idx[i], 1, n, f) != n)
+			return -1;
+	}
+	return fflush(f) == 0 ? 0 : -1;
+}
+
+void ka_bundle_free(struct ka_bundle_out *o)
+{
+	if (o->recs.p != NULL)
+		sodium_memzero(o->recs.p, o->recs.cap);
+	if (o->head.p != NULL)
+		sodium_memzero(o->head.p, o->head.cap);
+	if (o->one.p != NULL)
+		sodium_memzero(o->one.p, o->one.cap);
+	free(o->recs.p);
+	free(o->head.p);
+	free(o->one.p);
+	free(o->idx);
+	memset(o, 0, sizeof(*o));
 }
 
 /* ---- reading: strict, like the record decoder ---- */
 
-struct rd {
-	const uint8_t *p;
-	size_t len, off;
-	int bad;
-};
-
-static const uint8_t *rd_take(struct rd *r, size_t n)
+const uint8_t *ka_rd_take(struct ka_rd *r, size_t n)
 {
 	const uint8_t *p;
 
@@ -209,9 +219,9 @@ static const uint8_t *rd_take(struct rd *r, size_t n)
 	return p;
 }
 
-static uint64_t rd_uint(struct rd *r, unsigned n)
+static uint64_t rd_uint(struct ka_rd *r, unsigned n)
 {
-	const uint8_t *p = rd_take(r, n);
+	const uint8_t *p = ka_rd_take(r, n);
 	uint64_t v = 0;
 	unsigned i;
 
@@ -220,7 +230,7 @@ static uint64_t rd_uint(struct rd *r, unsigned n)
 	return v;
 }
 
-static int64_t rd_time(struct rd *r)
+static int64_t rd_time(struct ka_rd *r)
 {
 	uint64_t v = rd_uint(r, 8);
 
@@ -229,15 +239,15 @@ static int64_t rd_time(struct rd *r)
 	return (int64_t)v;
 }
 
-static void rd_bytes(struct rd *r, void *out, size_t n)
+static void rd_bytes(struct ka_rd *r, void *out, size_t n)
 {
-	const uint8_t *p = rd_take(r, n);
+	const uint8_t *p = ka_rd_take(r, n);
 
 	if (p != NULL)
 		memcpy(out, p, n);
 }
 
-static void rd_str8(struct rd *r, char *out, size_t max)
+static void rd_str8(struct ka_rd *r, char *out, size_t max)
 {
 	size_t n = (size_t)rd_uint(r, 1);
 	const uint8_t *p;
@@ -247,7 +257,7 @@ static void rd_str8(struct rd *r, char *out, size_t max)
 		r->bad = 1;
 		return;
 	}
-	if ((p = rd_take(r, n)) != NULL) {
+	if ((p = ka_rd_take(r, n)) != NULL) {
 		memcpy(out, p, n);
 		out[n] = '\0';
 	}
@@ -255,7 +265,7 @@ static void rd_str8(struct rd *r, char *out, size_t max)
 
 static int header_get(struct ka_bundle *h, const uint8_t *p, size_t len)
 {
-	struct rd r = {p, len, 0, 0};
+	struct ka_rd r = {p, len, 0, 0};
 
 	rd_str8(&r, h->origin, AK_ORIGIN_MAX);
 	rd_bytes(&r, h->keynum, KA_KEYNUM_LEN);
@@ -334,7 +344,7 @@ int ka_bundle_open(struct ka_bundle *h, const uint8_t *buf, size_t len,
 int ka_bundle_each(const struct ka_bundle *h, int (*fn)(const struct ak_key *, void *), void *ctx,
                    char *why, size_t cap)
 {
-	struct rd r = {h->body, h->body_len, 0, 0};
+	struct ka_rd r = {h->body, h->body_len, 0, 0};
 	char last[AK_ID_LEN + 1] = "";
 	struct ak_key k;
 	uint64_t n;
@@ -342,8 +352,8 @@ int ka_bundle_each(const struct ka_bundle *h, int (*fn)(const struct ak_key *, v
 
 	for (n = 0; rc == 0 && r.off < r.len; n++) {
 		size_t len = (size_t)rd_uint(&r, 2);
-		const uint8_t *p = rd_take(&r, len);
-		if (p == NULL || ak_key_decode(&k, p, len) != 0)
+		const uint8_t *p = ka_rd_take(&r, len);
+		if (p == NULL || ka_rec_decode(&k, p, len) != 0)
 			return why_set(why, cap, "malformed: a key record does not decode");
 		/* MUST: one canonical order, so one store has one bundle body */
 		if (strcmp(k.id, last) <= 0)

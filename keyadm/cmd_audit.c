@@ -105,7 +105,8 @@ int ka_cmd_audit(const struct ka_ctx *c)
 }
 
 /* One file beside the store: owned by root, not writable by group or
- * others, and (the store) not readable by others. */
+ * others, and (the store) not readable by others; the writers' lock
+ * (want_private 2) readable by nobody else. */
 static int check_file(const char *path, int want_private)
 {
 	struct stat sb;
@@ -124,7 +125,12 @@ static int check_file(const char *path, int want_private)
 	if (sb.st_mode & (S_IWGRP | S_IWOTH))
 		bad = printf("problem: %s: writable by group or others (mode %04o)\n", path,
 		             (unsigned)(sb.st_mode & 07777));
-	if (want_private && (sb.st_mode & S_IROTH))
+	if (want_private == 2 && (sb.st_mode & 077))
+		bad = printf(
+		        "problem: %s: open to group or others (mode %04o): they could hold the "
+		        "writers' lock\n",
+		        path, (unsigned)(sb.st_mode & 07777));
+	else if (want_private && (sb.st_mode & S_IROTH))
 		bad = printf("problem: %s: readable by others (mode %04o)\n", path,
 		             (unsigned)(sb.st_mode & 07777));
 	return bad != 0;
@@ -152,9 +158,9 @@ int ka_cmd_check(const struct ka_ctx *c)
 
 	problems += check_dir(c->db);
 	problems += check_file(c->db, 1);
-	snprintf(lock, sizeof(lock), "%s.lock", c->db);
+	snprintf(lock, sizeof(lock), "%s" AK_LOCK_SUFFIX, c->db);
 	if (lstat(lock, &sb) == 0)
-		problems += check_file(lock, 0);
+		problems += check_file(lock, 2);
 	if (ak_store_open(&st, c->db, geteuid(), &e) != 0) {
 		printf("problem: %s\n", e.msg);
 		problems++;

@@ -51,19 +51,35 @@ static void batch_read(struct batch *b)
 		ka_usage("create --batch: no users on stdin (one per line)");
 }
 
+#define LINE_MAX_LEN (AK_KEY_MAX + AK_ID_LEN + AK_USER_MAX + 48)
+
+/* The keys go out through a buffer of our own with write(2), wiped
+ * after: none is left behind in stdio's buffers (a core image, a
+ * later allocation) once the batch is printed. */
 static void batch_print(const struct ka_ctx *c, struct batch *b)
 {
-	size_t i;
+	char buf[65536];
+	size_t i, used = 0;
 	int bad = 0;
 
-	for (i = 0; i < b->n; i++) {
+	ka_flush(stdout);
+	for (i = 0; i < b->n && !bad; i++) {
+		if (sizeof(buf) - used < LINE_MAX_LEN) {
+			bad = ka_write_all(STDOUT_FILENO, buf, used);
+			used = 0;
+		}
 		if (c->o->json)
-			bad |= printf("{\"id\":\"%s\",\"key\":\"%s\",\"owner\":\"%s\"}\n",
-			              b->ids[i], b->keys[i], b->users[i]) < 0;
+			used += (size_t)snprintf(
+			        buf + used, sizeof(buf) - used,
+			        "{\"id\":\"%s\",\"key\":\"%s\",\"owner\":\"%s\"}\n", b->ids[i],
+			        b->keys[i], b->users[i]);
 		else
-			bad |= printf("%s\n", b->keys[i]) < 0;
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s\n",
+			                         b->keys[i]);
 	}
-	bad |= fflush(stdout) != 0;
+	if (!bad)
+		bad = ka_write_all(STDOUT_FILENO, buf, used);
+	sodium_memzero(buf, sizeof(buf));
 	sodium_memzero(b->keys, b->n * sizeof(*b->keys));
 	ka_secret_wipe();
 	if (bad)

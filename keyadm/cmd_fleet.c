@@ -93,25 +93,30 @@ static uint64_t next_serial(const struct ka_serial *cur, const struct ak_meta *m
 /* Into OUT by a temporary file and rename(2): a reader (rsync) sees the
  * old bundle or the new one, whole. Mode 0600: a bundle holds the store's
  * key and every verifier, like the store itself. */
-static void write_out(const char *out, const uint8_t *buf, size_t len)
+static void write_out(const char *out, const struct ka_bundle_out *b)
 {
 	char tmp[4096 + 16];
-	size_t off = 0;
-	int fd;
+	FILE *f;
+	int fd, err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", out) >= (int)sizeof(tmp))
 		ka_die(KA_EXIT_FAIL, "--out path too long");
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		ka_die(KA_EXIT_FAIL, "%s: %s", out, strerror(errno));
-	while (off < len) {
-		ssize_t n = write(fd, buf + off, len - off);
-		if (n <= 0)
-			break;
-		off += (size_t)n;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		err = errno;
+		close(fd);
+		unlink(tmp);
+		ka_die(KA_EXIT_FAIL, "%s: %s", out, strerror(err));
 	}
-	if (off != len || fchmod(fd, 0600) != 0 || fsync(fd) != 0 || close(fd) != 0 ||
-	    rename(tmp, out) != 0) {
-		int err = errno;
+	if (fchmod(fd, 0600) != 0 || ka_bundle_emit(f, b) != 0 || fsync(fd) != 0) {
+		err = errno;
+		fclose(f);
+		unlink(tmp);
+		ka_die(KA_EXIT_FAIL, "%s: cannot write the bundle: %s", out, strerror(err));
+	}
+	if (fclose(f) != 0 || rename(tmp, out) != 0) {
+		err = errno;
 		unlink(tmp);
 		ka_die(KA_EXIT_FAIL, "%s: cannot write the bundle: %s", out, strerror(err));
 	}
@@ -142,10 +147,9 @@ int ka_cmd_publish(const struct ka_ctx *c)
 	struct ka_signer s;
 	struct ka_serial cur, next;
 	struct ka_bundle h;
+	struct ka_bundle_out b;
 	struct ak_store *st;
 	int64_t valid;
-	uint8_t *buf;
-	size_t len;
 	int fd;
 
 	if (c->o->out == NULL)
@@ -166,14 +170,13 @@ int ka_cmd_publish(const struct ka_ctx *c)
 	/* the serial is spent before the bundle exists: never handed out twice */
 	next = (struct ka_serial){h.serial, h.published_ms, h.valid_until_ms};
 	ka_serial_write(fd, c->db, &next);
-	ka_bundle_write(&buf, &len, st, &s, &h);
+	ka_bundle_build(&b, st, &s, &h);
 	sodium_memzero(&s, sizeof(s));
 	ak_store_close(st);
-	write_out(c->o->out, buf, len);
+	write_out(c->o->out, &b);
 	close(fd);
-	sodium_memzero(buf, len);
-	free(buf);
-	publish_report(c, &h, len);
+	publish_report(c, &h, b.len);
+	ka_bundle_free(&b);
 	ka_flush(stdout);
 	return KA_EXIT_OK;
 }

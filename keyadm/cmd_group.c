@@ -1,6 +1,7 @@
 /* keyadm group GROUP (and init --group): one command gives a service's
  * group everything beside the store that the service reads or appends
- * to: the directory, the store, its lock file and the usage events file.
+ * to: the directory, the store and the usage events file (never the writers' lock:
+ * a reader that can open it could hold it).
  * Every file is opened (no symbolic link followed) and checked before the
  * first is changed; a failure puts back the groups already changed. */
 #include <errno.h>
@@ -74,9 +75,6 @@ static size_t targets_open(const struct ka_ctx *c, struct target *t, int before)
 	snprintf(t[n].path, sizeof(t[n].path), "%s", c->db);
 	t[n].need = S_IRGRP;
 	n += (size_t)target_open(&t[n], 0, before);
-	snprintf(t[n].path, sizeof(t[n].path), "%s.lock", c->db);
-	t[n].need = 0;
-	n += (size_t)target_open(&t[n], 0, 1);
 	if (!c->events_off) {
 		snprintf(t[n].path, sizeof(t[n].path), "%s", c->events);
 		t[n].need = S_IRGRP | S_IWGRP;

@@ -23,6 +23,10 @@ struct inst {
 	struct ka_bundle h;
 	struct ak_store *cur; /* the store installed now, or NULL */
 	struct ak_txn *t;     /* the new store, or NULL: check only */
+	char *dead;           /* ids the installed store holds revoked, sorted */
+	size_t n_dead, cap_dead;
+	struct ka_diff diff;            /* the installed keys, for the audit entries */
+	char reason[AK_REASON_MAX + 1]; /* of the entries: "serial N from ORIGIN" */
 };
 
 static __attribute__((noreturn, format(printf, 2, 3))) void refuse(const struct inst *in,
@@ -122,36 +126,116 @@ static int check_header(const struct inst *in)
 	return 0;
 }
 
+static int id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, AK_ID_LEN);
+}
+
+static int seen_key(const struct ak_key *k, void *vin)
+{
+	struct inst *in = vin;
+
+	if (in->t != NULL)
+		ka_diff_add(&in->diff, k);
+	if (k->state != AK_STATE_REVOKED)
+		return 0;
+	if (in->n_dead == in->cap_dead) {
+		in->cap_dead = in->cap_dead ? in->cap_dead * 2 : 1024;
+		if ((in->dead = realloc(in->dead, in->cap_dead * AK_ID_LEN)) == NULL)
+			ka_die(KA_EXIT_FAIL, "out of memory");
+	}
+	memcpy(in->dead + in->n_dead++ * AK_ID_LEN, k->id, AK_ID_LEN);
+	return 0;
+}
+
+/* Every id this replica has seen revoked: its revoked keys, and those
+ * earlier bundles revoked and later ones purged (the "revoked" record). */
+static void load_dead(struct inst *in)
+{
+	struct ak_error e = {AK_OK, ""};
+	size_t i, out;
+
+	free(in->dead);
+	in->dead = NULL;
+	in->n_dead = in->cap_dead = 0;
+	ka_diff_free(&in->diff);
+	if (in->cur == NULL)
+		return;
+	if (ak_store_tombstones(in->cur, &in->dead, &in->n_dead, &e) != AK_OK ||
+	    ak_store_each_key(in->cur, seen_key, in, &e) != AK_OK)
+		ka_die(KA_EXIT_FAIL, "%s", e.msg);
+	ka_diff_sort(&in->diff);
+	if (in->cap_dead < in->n_dead)
+		in->cap_dead = in->n_dead;
+	if (in->n_dead > 1)
+		qsort(in->dead, in->n_dead, AK_ID_LEN, id_cmp);
+	for (i = out = 0; i < in->n_dead; i++)
+		if (out == 0 || memcmp(in->dead + (out - 1) * AK_ID_LEN, in->dead + i * AK_ID_LEN,
+		                       AK_ID_LEN) != 0)
+			memmove(in->dead + out++ * AK_ID_LEN, in->dead + i * AK_ID_LEN, AK_ID_LEN);
+	in->n_dead = out;
+}
+
+static void note(struct inst *in, const char *action, const char *id, const char *owner)
+{
+	struct ak_error e = {AK_OK, ""};
+
+	if (ak_txn_audit(in->t, action, id, owner, in->reason, &e) != 0)
+		ka_txn_fail(in->t, &e);
+}
+
+/* A key of the installed store that the bundle no longer has. */
+static void gone(const char *id, void *vin)
+{
+	struct inst *in = vin;
+	struct ak_error e = {AK_OK, ""};
+	char sid[AK_ID_LEN + 1];
+	struct ak_key k;
+
+	memcpy(sid, id, AK_ID_LEN);
+	sid[AK_ID_LEN] = '\0';
+	if (ak_store_get_key(in->cur, &k, sid, &e) != AK_OK)
+		ka_die(KA_EXIT_FAIL, "%s", e.msg);
+	note(in, "purge", k.id, k.owner);
+}
+
 /* One record: a key this replica has seen revoked stays revoked
- * (revocation is final everywhere); under the lock it goes into the new
- * store. */
+ * (revocation is final everywhere, purged or not); under the lock it goes
+ * into the new store, with an audit entry when it changed. */
 static int take_key(const struct ak_key *k, void *vin)
 {
-	const struct inst *in = vin;
+	struct inst *in = vin;
 	struct ak_error e = {AK_OK, ""};
-	struct ak_key old;
-	int rc;
+	const char *action;
 
-	if (in->cur != NULL && k->state != AK_STATE_REVOKED) {
-		rc = ak_store_get_key(in->cur, &old, k->id, &e);
-		if (rc != AK_OK && rc != AK_E_NOENT)
-			ka_die(KA_EXIT_FAIL, "%s", e.msg);
-		if (rc == AK_OK && old.state == AK_STATE_REVOKED)
-			refuse(in,
-			       "key %s is revoked on this replica and not revoked in the bundle",
-			       k->id);
-	}
-	if (in->t != NULL && ak_txn_put_key(in->t, k, &e) != 0)
+	if (k->state != AK_STATE_REVOKED && in->n_dead > 0 &&
+	    bsearch(k->id, in->dead, in->n_dead, AK_ID_LEN, id_cmp) != NULL)
+		refuse(in, "key %s is revoked on this replica and not revoked in the bundle",
+		       k->id);
+	if (in->t == NULL)
+		return 0;
+	if (ak_txn_put_key(in->t, k, &e) != 0)
 		ka_txn_fail(in->t, &e);
+	/* a new replica's first install is one entry, not one per key */
+	if (in->cur != NULL && (action = ka_diff_next(&in->diff, k, gone, in)) != NULL)
+		note(in, action, k->id, k->owner);
 	return 0;
 }
 
 static void check_records(struct inst *in)
 {
+	struct ak_error e = {AK_OK, ""};
 	char why[256];
 
+	load_dead(in);
 	if (ka_bundle_each(&in->h, take_key, in, why, sizeof(why)) != 0)
 		refuse(in, "%s", why);
+	if (in->t == NULL)
+		return;
+	if (in->cur != NULL)
+		ka_diff_rest(&in->diff, gone, in);
+	if (ak_txn_put_tombstones(in->t, in->dead, in->n_dead, &e) != 0)
+		ka_txn_fail(in->t, &e);
 }
 
 static void replica_meta(struct inst *in)
@@ -195,12 +279,14 @@ static void install_locked(struct inst *in)
 		in->t = NULL;
 		return;
 	}
-	check_records(in);
 	replica_meta(in);
 	snprintf(reason, sizeof(reason), "serial %" PRIu64 " from %s, %" PRIu64 " keys",
 	         in->h.serial, in->h.origin, in->h.count);
 	if (ak_txn_audit(in->t, "install", "", "", reason, &e) != 0)
 		ka_txn_fail(in->t, &e);
+	snprintf(in->reason, sizeof(in->reason), "install of serial %" PRIu64 " from %s",
+	         in->h.serial, in->h.origin);
+	check_records(in);
 	ak_store_close(cur);
 	in->cur = NULL;
 	ka_txn_commit(in->t);
@@ -253,6 +339,8 @@ int ka_cmd_install(const struct ka_ctx *c)
 		ak_store_close(in.cur);
 	sodium_memzero(in.buf, in.len);
 	free(in.buf);
+	free(in.dead);
+	ka_diff_free(&in.diff);
 	sodium_memzero(&in.h, sizeof(in.h));
 	ka_flush(stdout);
 	return KA_EXIT_OK;

@@ -73,8 +73,7 @@ int ka_cmd_init(const struct ka_ctx *c)
 static int print_key(const struct ka_ctx *c, const char *key, const struct ak_key *k)
 {
 	char line[AK_KEY_MAX + 256], t[32] = "null";
-	size_t len;
-	ssize_t n;
+	int rc;
 
 	if (k->expires_ms != 0)
 		snprintf(t, sizeof(t), "%" PRId64, k->expires_ms);
@@ -84,12 +83,9 @@ static int print_key(const struct ka_ctx *c, const char *key, const struct ak_ke
 		         k->id, key, k->owner, t);
 	else
 		snprintf(line, sizeof(line), "%s\n", key);
-	len = strlen(line);
-	do
-		n = write(STDOUT_FILENO, line, len);
-	while (n < 0 && errno == EINTR);
+	rc = ka_write_all(STDOUT_FILENO, line, strlen(line));
 	sodium_memzero(line, sizeof(line));
-	return n == (ssize_t)len ? 0 : -1;
+	return rc;
 }
 
 static void report_new(const struct ka_ctx *c, char *key, const struct ak_key *k)

@@ -129,7 +129,7 @@ static void set_limit(struct ka_policy *p, int s, const char *v, const struct co
 
 static void set_value(struct ka_policy *p, int s, const char *v, const struct conf_pos *at)
 {
-	if (s >= S_SS_RATE && s <= S_PURGE) {
+	if (s == S_SS_RATE || s == S_SS_MAX_STORED || s == S_PURGE) {
 		set_limit(p, s, v, at);
 		return;
 	}

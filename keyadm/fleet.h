@@ -58,9 +58,30 @@ void ka_serial_write(int fd, const char *db, const struct ka_serial *s);
 int ka_serial_read(const char *db, struct ka_serial *s);
 
 /* bundle.c: the codec */
-/* The bundle of st into *out (malloc'd, *len bytes), signed by s. */
-void ka_bundle_write(uint8_t **out, size_t *len, const struct ak_store *st,
-                     const struct ka_signer *s, struct ka_bundle *h);
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+/* A bundle ready to write: the head (frame, header, signature) and the
+ * records, in id order through idx. */
+struct ka_bundle_out {
+	struct buf head, recs, one;
+	size_t *idx; /* offsets into recs, sorted by id */
+	size_t n, cap, len;
+};
+/* The bundle of st, signed by s; h gets the header (its store key wiped). */
+void ka_bundle_build(struct ka_bundle_out *o, const struct ak_store *st, const struct ka_signer *s,
+                     struct ka_bundle *h);
+int ka_bundle_emit(FILE *f, const struct ka_bundle_out *o);
+void ka_buf_put(struct buf *b, const void *v, size_t n);
+/* A strict reader: any read past the end sets bad and returns NULL. */
+struct ka_rd {
+	const uint8_t *p;
+	size_t len, off;
+	int bad;
+};
+const uint8_t *ka_rd_take(struct ka_rd *r, size_t n);
+void ka_bundle_free(struct ka_bundle_out *o);
 /* Parses and verifies buf against the trusted key: 0, or -1 with the
  * reason (one line) in why. Records are checked by ka_bundle_each. */
 int ka_bundle_open(struct ka_bundle *h, const uint8_t *buf, size_t len,
@@ -68,5 +89,22 @@ int ka_bundle_open(struct ka_bundle *h, const uint8_t *buf, size_t len,
 /* Every record in order, strictly decoded: 0, fn's non-zero, or -1 with why. */
 int ka_bundle_each(const struct ka_bundle *h, int (*fn)(const struct ak_key *, void *), void *ctx,
                    char *why, size_t cap);
+
+/* bundle_rec.c: the compact key record of a bundle */
+void ka_rec_encode(struct buf *b, const struct ak_key *k);
+int ka_rec_decode(struct ak_key *k, const uint8_t *p, size_t len) AK_WARN_UNUSED;
+
+/* install_diff.c: what an install changes, key by key */
+struct ka_seen;
+struct ka_diff {
+	struct ka_seen *v;
+	size_t n, cap, at;
+};
+void ka_diff_add(struct ka_diff *d, const struct ak_key *k);
+void ka_diff_sort(struct ka_diff *d);
+const char *ka_diff_next(struct ka_diff *d, const struct ak_key *k,
+                         void (*gone)(const char *id, void *ctx), void *ctx);
+void ka_diff_rest(struct ka_diff *d, void (*gone)(const char *id, void *ctx), void *ctx);
+void ka_diff_free(struct ka_diff *d);
 
 #endif

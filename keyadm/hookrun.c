@@ -163,7 +163,7 @@ static int committed_anyway(const struct ka_hook_facts *f)
 	char lock[sizeof(f->db) + 8];
 	int fd, i, yes;
 
-	snprintf(lock, sizeof(lock), "%s.lock", f->db);
+	snprintf(lock, sizeof(lock), "%s" AK_LOCK_SUFFIX, f->db);
 	if ((fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY)) < 0)
 		return 0;
 	for (i = 0; flock(fd, LOCK_EX | LOCK_NB) != 0 && i < 600; i++)

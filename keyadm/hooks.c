@@ -189,6 +189,17 @@ void ka_hooks_start(const char *db, uint64_t from, uint64_t generation)
 	status_fd = status[0];
 }
 
+static void drop_pending_sigpipe(void)
+{
+	struct timespec now = {0, 0};
+	sigset_t pipe_only, pending;
+
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE))
+		(void)sigtimedwait(&pipe_only, NULL, &now);
+}
+
 /* Tells the supervisor: 'c', committed. */
 static void tell(char what)
 {
@@ -202,6 +213,10 @@ static void tell(char what)
 	do
 		n = write(go_fd, &what, 1);
 	while (n < 0 && errno == EINTR);
+	/* A writer holds SIGPIPE blocked until its syslog lines are out: a
+	 * blocked signal is queued even when ignored, so take it back. */
+	if (n < 0 && errno == EPIPE)
+		drop_pending_sigpipe();
 	signal(SIGPIPE, was);
 	close(go_fd);
 	go_fd = -1;

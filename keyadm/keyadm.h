@@ -186,6 +186,9 @@ void ka_show_key(FILE *f, const struct ak_key *k, const struct ka_use *u, int64_
 void ka_list_table(FILE *f, const struct ak_key *keys, const struct ka_use *u, size_t n,
                    int64_t now);
 void ka_flush(FILE *f);
+void ka_output_hold(void);
+int ka_output_release(void);
+int ka_write_all(int fd, const char *buf, size_t len);
 
 /* commands */
 int ka_cmd_init(const struct ka_ctx *c);

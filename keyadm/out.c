@@ -1,8 +1,12 @@
 /* keyadm output: JSON (every string escaped) and readable text. Nothing
  * here ever sees a key, a secret or a hash. */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "keyadm.h"
 
@@ -276,9 +280,105 @@ void ka_list_table(FILE *f, const struct ak_key *keys, const struct ka_use *u, s
 	}
 }
 
+/* All of buf to fd with write(2): for keys, which never go through
+ * stdio's buffers (the caller wipes buf). 0, or -1 when not all of it
+ * could be written. */
+int ka_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /* Output that cannot be written is a failure, not a silent success. */
 void ka_flush(FILE *f)
 {
 	if (fflush(f) != 0 || ferror(f))
 		ka_die(KA_EXIT_FAIL, "cannot write the output");
+}
+
+/*
+ * While the writers' lock is held nothing is written to the caller's
+ * terminal or pipes: a terminal stopped with ^S, or a pipe nobody reads,
+ * would hold the write (and every other writer, root's revocations
+ * included) for as long as the caller likes. Standard output and error
+ * go to memory files instead, copied out once the lock is released and
+ * privileges are dropped. Keys are printed only after that (they never
+ * pass through these files).
+ */
+static struct {
+	int held;
+	int saved[2], mem[2];
+} hold = {0, {-1, -1}, {-1, -1}};
+
+void ka_output_hold(void)
+{
+	int i;
+
+	if (hold.held)
+		return;
+	ka_flush(stdout); /* before the lock: blocking here holds nothing */
+	fflush(stderr);
+	hold.held = 1; /* from here, a failure puts back what was moved */
+	for (i = 0; i < 2; i++) {
+		hold.saved[i] = fcntl(i + 1, F_DUPFD_CLOEXEC, 3);
+		hold.mem[i] = memfd_create(i ? "keyadm-stderr" : "keyadm-stdout", MFD_CLOEXEC);
+		if (hold.saved[i] < 0 || hold.mem[i] < 0 || dup2(hold.mem[i], i + 1) < 0)
+			ka_die(KA_EXIT_FAIL, "cannot hold the output back: %s", strerror(errno));
+	}
+}
+
+/* Copies what was held to where it was meant to go; -1 when it could
+ * not all be written. */
+static int output_replay(int mem, int to)
+{
+	char buf[4096];
+	off_t off = 0;
+	ssize_t n, w;
+
+	while ((n = pread(mem, buf, sizeof(buf), off)) > 0) {
+		for (w = 0; w < n;) {
+			ssize_t k = write(to, buf + w, (size_t)(n - w));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				return -1;
+			w += k;
+		}
+		off += n;
+	}
+	return n < 0 ? -1 : 0;
+}
+
+/* After the lock is released (and the privileges dropped). Idempotent;
+ * -1 when the standard output could not all be written. */
+int ka_output_release(void)
+{
+	int i, rc = 0;
+
+	if (!hold.held)
+		return 0;
+	hold.held = 0;
+	fflush(stdout);
+	fflush(stderr);
+	for (i = 0; i < 2; i++) {
+		if (hold.saved[i] < 0 || dup2(hold.saved[i], i + 1) < 0 ||
+		    output_replay(hold.mem[i], i + 1) != 0)
+			rc |= i == 0 ? -1 : 0;
+		if (hold.saved[i] >= 0)
+			close(hold.saved[i]);
+		if (hold.mem[i] >= 0)
+			close(hold.mem[i]);
+		hold.saved[i] = hold.mem[i] = -1;
+	}
+	return rc;
 }

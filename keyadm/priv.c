@@ -1,11 +1,15 @@
 /* keyadm installed setuid root: self-service. The caller is the real uid
- * and nothing it controls (environment, --db, --config) may redirect the
- * store. Privileges are dropped at once and raised only to open the store
- * and around a transaction. */
+ * and nothing it controls (environment, --db, --config, resource limits)
+ * may redirect the store or stop a write. Privileges are dropped at once
+ * and raised only to open the store and around a transaction: raised,
+ * every uid and gid is root's, so the kernel refuses the caller's kill(2)
+ * and ptrace(2) while the writers' lock is held. */
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +17,7 @@
 
 static int is_setuid;
 static uid_t real_uid, priv_uid;
+static gid_t real_gid;
 static char self_name[AK_USER_MAX + 1];
 static const char *self; /* NULL unless self-service */
 
@@ -36,18 +41,55 @@ static void fds_open(void)
 			exit(KA_EXIT_FAIL); /* fail safe */
 }
 
+/* Limits the caller set must not end a write half way: a CPU or file
+ * size limit kills with SIGXCPU/SIGXFSZ (between the rename and the
+ * syslog line, say), a small memory or descriptor limit makes syslog(3)
+ * drop its line. No core image either: keyadm holds keys. */
+static void limits_reset(void)
+{
+	static const int unlimited[] = {RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_AS};
+	struct rlimit inf = {RLIM_INFINITY, RLIM_INFINITY}, none = {0, 0}, fds = {1024, 1024};
+	struct rlimit now;
+	size_t i;
+
+	for (i = 0; i < sizeof(unlimited) / sizeof(unlimited[0]); i++)
+		if (setrlimit(unlimited[i], &inf) != 0)
+			exit(KA_EXIT_FAIL); /* fail safe */
+	if (getrlimit(RLIMIT_NOFILE, &now) != 0)
+		exit(KA_EXIT_FAIL); /* fail safe */
+	if (now.rlim_max > fds.rlim_max)
+		fds.rlim_max = now.rlim_max; /* raise the soft limit, never lower the hard one */
+	if ((now.rlim_cur < fds.rlim_cur && setrlimit(RLIMIT_NOFILE, &fds) != 0) ||
+	    setrlimit(RLIMIT_CORE, &none) != 0)
+		exit(KA_EXIT_FAIL); /* fail safe */
+}
+
+/* MUST follow every change of credentials: the kernel then resets the
+ * flag to fs.suid_dumpable, and a dumpable process can be traced by its
+ * real uid and dumps its memory (keys) to a core file. */
+static void not_dumpable(void)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		exit(KA_EXIT_FAIL); /* fail safe */
+}
+
 /* First thing in main: before any option or variable is looked at. */
 void ka_priv_init(void)
 {
 	const struct passwd *pw;
 
+	not_dumpable(); /* root's keyadm too: no core image holding keys */
 	real_uid = getuid();
+	real_gid = getgid();
 	priv_uid = geteuid();
 	if (real_uid == priv_uid)
 		return;
 	is_setuid = 1;
 	fds_open();
 	umask(077);
+	if (priv_uid != 0)
+		ka_die(KA_EXIT_FAIL, "a setuid keyadm must be owned by root");
+	limits_reset();
 	if (getenv("APIKEY_DB") != NULL || getenv("APIKEY_CONFIG") != NULL)
 		ka_usage("APIKEY_DB and APIKEY_CONFIG are refused: a setuid keyadm uses only the "
 		         "store named in %s",
@@ -63,16 +105,27 @@ void ka_priv_init(void)
 	ka_priv_drop();
 }
 
+/* Every uid and gid root's: the caller's uid is none of ours, so the
+ * kernel refuses its signals (even SIGSTOP) and ptrace. */
 void ka_priv_raise(void)
 {
-	if (is_setuid && seteuid(priv_uid) != 0)
+	if (!is_setuid)
+		return;
+	if (setresuid(0, 0, 0) != 0 || setresgid(0, 0, 0) != 0)
 		ka_die(KA_EXIT_FAIL, "cannot regain privileges");
+	not_dumpable();
 }
 
+/* Back to the caller's uid and gid, keeping root as the saved uid only
+ * (to raise again). Idempotent. */
 void ka_priv_drop(void)
 {
-	if (is_setuid && seteuid(real_uid) != 0)
+	if (!is_setuid)
+		return;
+	if ((geteuid() == 0 && setresgid(real_gid, real_gid, real_gid) != 0) ||
+	    setresuid(real_uid, real_uid, 0) != 0)
 		exit(KA_EXIT_FAIL); /* fail safe: never go on privileged */
+	not_dumpable();
 }
 
 static int allowed_cmd(const char *cmd)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,12 +47,51 @@ void ka_fail_code(int code)
 	fail_code = code;
 }
 
+/* While the writers' lock may be held: the signals a terminal or the
+ * caller's own processes can send wait (^C, ^Z, a hang-up, a closed
+ * pipe), and what this process writes waits in memory. A change is
+ * never cut between the rename and its syslog line. */
+static sigset_t sig_saved;
+static int sig_held;
+
+static void writing_begin(void)
+{
+	static const int held[] = {SIGINT,  SIGQUIT, SIGTSTP, SIGTTIN,   SIGTTOU,
+	                           SIGHUP,  SIGTERM, SIGPIPE, SIGUSR1,   SIGUSR2,
+	                           SIGALRM, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF};
+	sigset_t set;
+	size_t i;
+
+	ka_output_hold();
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(held) / sizeof(held[0]); i++)
+		sigaddset(&set, held[i]);
+	if (!sig_held && sigprocmask(SIG_BLOCK, &set, &sig_saved) != 0)
+		ka_die(KA_EXIT_FAIL, "cannot block signals: %s", strerror(errno));
+	sig_held = 1;
+	ka_priv_raise(); /* self-service: privileged until commit or abort */
+}
+
+/* After the lock is released (and the syslog lines sent): the caller's
+ * uid again, then the signals, then the output. Idempotent; -1 when the
+ * output held back could not be written. */
+static int writing_end(void)
+{
+	ka_priv_drop();
+	if (sig_held) {
+		sig_held = 0;
+		sigprocmask(SIG_SETMASK, &sig_saved, NULL);
+	}
+	return ka_output_release();
+}
+
 /* Every error exit: wipe, abort the transaction, leave. */
 static __attribute__((noreturn)) void leave(int code)
 {
 	ka_secret_wipe();
 	ak_txn_abort(open_txn);
 	open_txn = NULL;
+	(void)writing_end();
 	ka_hooks_wait(); /* a change committed before the error still runs them */
 	exit(code == KA_EXIT_FAIL ? fail_code : code);
 }
@@ -158,7 +198,7 @@ static struct ak_txn *txn_begin(const struct ka_ctx *c, int replica_ok)
 	if (!replica_ok)
 		ka_refuse_replica(c, ak_store_meta(st));
 	ak_store_close(st);
-	ka_priv_raise(); /* self-service: privileged until commit or abort */
+	writing_begin();
 	if (ak_txn_begin(&open_txn, c->db, geteuid(), c->actor, &e) != 0)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
 	/* again under the lock: the store may have become a replica since */
@@ -186,7 +226,7 @@ struct ak_txn *ka_txn_begin_new(const struct ka_ctx *c, gid_t group)
 	struct ak_error e = {AK_OK, ""};
 
 	ka_hooks_wait();
-	ka_priv_raise();
+	writing_begin();
 	if (ak_txn_begin_new(&open_txn, c->db, geteuid(), c->actor, group, &e) != 0)
 		ka_die(KA_EXIT_FAIL, "%s (nothing was changed)", e.msg);
 	open_db = c->db;
@@ -203,13 +243,16 @@ void ka_txn_commit(struct ak_txn *t)
 	ka_hooks_start(open_db, open_from, ak_store_meta(ak_txn_store(t))->generation + 1);
 	open_txn = NULL;
 	rc = ak_txn_commit(t, &e);
-	ka_priv_drop();
 	if (rc != 0) {
 		ka_hooks_cancel();
 		ka_die(KA_EXIT_FAIL, "%s (nothing was changed)", e.msg);
 	}
-	ka_changes_log();
+	if (e.code != AK_OK)
+		ka_warn("%s", e.msg);
+	ka_changes_log(); /* MUST come before writing_end: never cut off */
 	ka_hooks_committed();
+	if (writing_end() != 0)
+		ka_die(KA_EXIT_FAIL, "the change is made but its output could not be written");
 }
 
 /* Nothing to change: no write at all. */
@@ -217,7 +260,8 @@ void ka_txn_abort_quiet(struct ak_txn *t)
 {
 	open_txn = NULL;
 	ak_txn_abort(t);
-	ka_priv_drop();
+	if (writing_end() != 0)
+		ka_die(KA_EXIT_FAIL, "cannot write the output");
 }
 
 void ka_txn_fail(struct ak_txn *t, const struct ak_error *e)

@@ -5,4 +5,4 @@ CLEAN_EXTRA += tests/unit/core.t
 
 tests/unit/core.t: tests/unit/core.c tests/tap.h $(CORE_LIB)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(CORE_LIB) $(LDFLAGS) -pie $(CORE_LIBS)
-TEST_BINS += bench/pam_bench bench/sasl_bench bench/revoke_load
+TEST_BINS += bench/pam_bench bench/sasl_bench bench/revoke_load bench/id_timing

@@ -80,9 +80,9 @@ no_key_in "$(cat "$TMP/err")" "$TMP/a.key" "unknown option made of a key"
 
 # the store: missing, not a store, corrupt, truncated, untrusted
 bad 1 "no key store" "missing store" --db "$TMP/none.db" list
-check_fails "missing store: no lock file made" test -e "$TMP/none.db.lock"
+check_fails "missing store: no lock file made" test -e "$TMP/none.db.wlock"
 bad 1 "no key store" "missing store (create)" --db "$TMP/none.db" create bob
-check_fails "missing store: still no lock file" test -e "$TMP/none.db.lock"
+check_fails "missing store: still no lock file" test -e "$TMP/none.db.wlock"
 printf 'hello\n' >"$TMP/text.db"
 chmod 600 "$TMP/text.db"
 bad 1 "not a usable GDBM file" "a text file as store" --db "$TMP/text.db" create bob

@@ -9,7 +9,8 @@ out=$(ka init 2>&1)
 check "init creates a store" test -f "$DB"
 like "init says what it did" "$out" "created the key store"
 is "store mode 0640" "$(stat -c %a "$DB")" 640
-is "lock file mode 0640" "$(stat -c %a "$DB.lock")" 640
+is "writers' lock mode 0600: no reader can open it" "$(stat -c %a "$DB.wlock")" 600
+check_fails "no lock file of older versions" test -e "$DB.lock"
 is "store owned by the caller" "$(stat -c %u "$DB")" "$(id -u)"
 if getent group apikey >/dev/null; then
 	is "store in group apikey" "$(stat -c %G "$DB")" apikey

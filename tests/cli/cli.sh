@@ -13,7 +13,7 @@ q() { "$@" >/dev/null 2>&1; }
 
 # new_store [PREFIX]: a fresh store at $DB.
 new_store() {
-	rm -f "$DB" "$DB.lock"
+	rm -f "$DB" "$DB.wlock"
 	if [ $# -gt 0 ]; then ka init --prefix "$1" 2>/dev/null; else ka init 2>/dev/null; fi
 }
 

@@ -186,6 +186,57 @@ refused "a GDBM store instead of a bundle" "malformed" "$TMP/gdbm.akb" --trust "
 R install "$TMP/out/b7.akb" --trust "$DB.pub" >/dev/null 2>&1
 is "twin: the whole bundle installs" "$?" 0
 
+# every field of every kind of key reaches the replica as it is on the primary
+mkdir "$TMP/rich"
+XDB="$TMP/rich/keys.db"
+X() { ka --db "$XDB" "$@"; }
+X init --prefix acme >/dev/null 2>&1
+x1=$(new_key "$TMP/x1.key" xavier --db "$XDB" --name "laptop é" --service smtp,imap --from 192.0.2.0/24,2001:db8::/32 --expires 30d)
+x2=$(new_key "$TMP/x2.key" xavier --db "$XDB")
+x3=$(new_key "$TMP/x3.key" yvonne --db "$XDB")
+X rotate "$x1" --grace 1d >/dev/null 2>&1
+X disable "$x2" --reason "on leave" >/dev/null 2>&1
+X revoke "$x3" --reason "left the company" >/dev/null 2>&1
+X signing-key create >/dev/null 2>&1
+X publish --out "$TMP/rich.akb" >/dev/null 2>&1
+ka --db "$TMP/rich/r.db" install "$TMP/rich.akb" --trust "$XDB.pub" >/dev/null 2>&1
+is "the replica lists every key and field as the primary does" \
+	"$(ka --db "$TMP/rich/r.db" list --json 2>&1)" "$(X list --json 2>&1)"
+is "a restricted key keeps its restrictions on the replica" \
+	"$(ka --db "$TMP/rich/r.db" verify xavier --service smtp --from 198.51.100.1 <"$TMP/x1.key" 2>&1)" SOURCE_DENIED
+
+# every single changed byte and every truncation of a bundle is refused
+mkdir "$TMP/small"
+SDB="$TMP/small/keys.db"
+ka --db "$SDB" init >/dev/null 2>&1
+new_key "$TMP/s.key" sam --db "$SDB" --service smtp --from 192.0.2.0/24 >/dev/null
+ka --db "$SDB" signing-key create >/dev/null 2>&1
+ka --db "$SDB" publish --out "$TMP/small.akb" >/dev/null 2>&1
+ka --db "$TMP/small/r.db" install "$TMP/small.akb" --trust "$SDB.pub" >/dev/null 2>&1
+ka --db "$SDB" publish --out "$TMP/small2.akb" >/dev/null 2>&1
+slen=$(stat -c %s "$TMP/small2.akb")
+python3 - "$TMP/small2.akb" "$TMP/mut" <<'PY'
+import os, sys
+b = open(sys.argv[1], "rb").read()
+os.mkdir(sys.argv[2])
+for i in range(len(b)):
+    m = bytearray(b); m[i] ^= 0x20
+    open("%s/f%d" % (sys.argv[2], i), "wb").write(m)
+    open("%s/t%d" % (sys.argv[2], i), "wb").write(b[:i])
+PY
+bad=""
+i=0
+while [ "$i" -lt "$slen" ]; do
+	for f in f t; do
+		if ka --db "$TMP/small/r.db" install --check "$TMP/mut/$f$i" --trust "$SDB.pub" >/dev/null 2>&1; then
+			bad="$bad $f$i"
+		fi
+	done
+	i=$((i + 1))
+done
+is "each of the $slen bytes changed, and each truncation: refused" "$bad" ""
+check "twin: the bundle itself passes --check" q ka --db "$TMP/small/r.db" install --check "$TMP/small2.akb" --trust "$SDB.pub"
+
 # ---- expired, and its twin ----
 P publish --out "$TMP/out/short.akb" --valid 1s >/dev/null 2>&1
 sleep 1.2
@@ -249,6 +300,22 @@ P revoke "$bid" --reason "again after the restore" >/dev/null 2>&1
 P publish --out "$TMP/out/b10.akb" >/dev/null 2>&1
 R install "$TMP/out/b10.akb" --trust "$DB.pub" >/dev/null 2>&1
 is "twin: revoked again on the primary, the bundle installs" "$?" 0
+# revoked, then purged on the primary: the replica still remembers
+P purge "$bid" >/dev/null 2>&1
+P publish --out "$TMP/out/purged.akb" >/dev/null 2>&1
+R install "$TMP/out/purged.akb" --trust "$DB.pub" >/dev/null 2>&1
+is "a purge installs" "$?" 0
+is "bob's key is gone from the replica" "$(R verify bob <"$TMP/b.key" 2>&1)" NOT_FOUND
+check "the replica's store with its revoked ids checks out" q R check
+cp -p "$TMP/before-revoke.db" "$DB"
+P publish --out "$TMP/out/revived2.akb" >/dev/null 2>&1
+refused "a revoked and purged key active again" "key $bid is revoked on this replica and not revoked in the bundle" \
+	"$TMP/out/revived2.akb" --trust "$DB.pub"
+P revoke "$bid" --reason "again after the restore" >/dev/null 2>&1
+P purge "$bid" >/dev/null 2>&1
+P publish --out "$TMP/out/b10.akb" >/dev/null 2>&1
+R install "$TMP/out/b10.akb" --trust "$DB.pub" >/dev/null 2>&1
+is "twin: revoked and purged again on the primary, the bundle installs" "$?" 0
 
 # ---- install into a store that is not a replica ----
 psum=$(sha256sum <"$DB")
@@ -274,12 +341,49 @@ sleep 2.2
 R verify alice <"$TMP/a.key" >"$TMP/o" 2>"$TMP/e"
 is "stale (fleet_stale warn): VALID" "$(cat "$TMP/o")" VALID
 like "with a warning" "$(cat "$TMP/e")" 'is stale .*answering anyway \(fleet_stale warn\)'
-is "warn still refuses a revoked key" "$(R verify bob <"$TMP/b.key" 2>/dev/null)" REVOKED
+R verify bob <"$TMP/forged" >"$TMP/o" 2>/dev/null
+is "warn still refuses a forged key" "$(cat "$TMP/o")" NOT_FOUND
 printf 'fleet_stale maybe\n' >"$TMP/bad.conf"
 check_exit "fleet_stale takes deny or warn" 1 q ka --config "$TMP/bad.conf" --db "$RDB" status
 P publish --out "$TMP/out/b11.akb" >/dev/null 2>&1
 R install "$TMP/out/b11.akb" --trust "$DB.pub" >/dev/null 2>&1
 is "a new bundle makes the replica fresh again" "$(R verify alice <"$TMP/a.key" 2>/dev/null)" VALID
+
+# ---- a replica's hooks, audit trail and syslog name what an install changed ----
+HD="$TMP/hooks.d"
+mkdir -m 755 "$HD"
+printf '#!/bin/sh\n{ echo "== $APIKEY_ACTION $APIKEY_COUNT"; cat; } >>%s\n' "$TMP/rec" >"$HD/50-rec"
+chmod 755 "$HD/50-rec"
+printf 'hooks_dir %s\n' "$HD" >"$TMP/hooks.conf"
+HR() { ka --config "$TMP/hooks.conf" --db "$RDB" "$@"; }
+new_key "$TMP/f.key" frank >/dev/null
+fid=$(cut -d_ -f2 "$TMP/f.key")
+cid=$(cut -d_ -f2 "$TMP/c.key")
+did=$(cut -d_ -f2 "$TMP/d.key")
+P revoke "$cid" >/dev/null 2>&1
+P disable "$did" >/dev/null 2>&1
+P publish --out "$TMP/out/h1.akb" >/dev/null 2>&1
+: >"$TMP/rec"
+HR install "$TMP/out/h1.akb" --trust "$DB.pub" >/dev/null 2>&1
+T=$(printf '\t')
+is "the hooks get one line per changed key, in id order" "$(sed 1d "$TMP/rec")" \
+	"$(printf 'create\t%s\tfrank\nrevoke\t%s\tcarol\ndisable\t%s\tdave\n' "$fid" "$cid" "$did" |
+		sort -t "$T" -k2,2)"
+is "APIKEY_ACTION is install, APIKEY_COUNT the keys" "$(head -1 "$TMP/rec")" "== install 3"
+is "the replica's audit trail: the install, then each change" \
+	"$(R audit --json | json_get "$(cat)" '" ".join(a["action"] for a in j)')" \
+	"install $(sed 1d "$TMP/rec" | cut -f1 | tr '\n' ' ' | sed 's/ $//')"
+P purge "$cid" >/dev/null 2>&1
+P publish --out "$TMP/out/h2.akb" >/dev/null 2>&1
+: >"$TMP/rec"
+HR install "$TMP/out/h2.akb" --trust "$DB.pub" >/dev/null 2>&1
+is "a purge on the primary: a purge line on the replica" "$(cat "$TMP/rec")" \
+	"$(printf '== install 1\npurge\t%s\tcarol' "$cid")"
+P publish --out "$TMP/out/h3.akb" >/dev/null 2>&1
+: >"$TMP/rec"
+HR install "$TMP/out/h3.akb" --trust "$DB.pub" >/dev/null 2>&1
+is "nothing changed: the hooks run with no lines" "$(cat "$TMP/rec")" "== install 0"
+check "the replica checks out after all that" q R check
 
 # ---- promotion ----
 sr=$(R status --json | serial_of)

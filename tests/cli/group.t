@@ -1,7 +1,7 @@
 #!/bin/sh
 # keyadm init --group and keyadm group: one command gives a service's
-# group the directory, the store, its lock and the usage events file, and
-# keeps their modes. The negative twins: an unknown group, a caller who is
+# group the directory, the store and the usage events file, never the
+# writers' lock (root's, 0600), and keeps their modes. The negative twins: an unknown group, a caller who is
 # not root, a symbolic link in the set, bad arguments: refused, nothing
 # changed; the members of the group read and append, others do not.
 . "$TOP/tests/lib.sh"
@@ -25,15 +25,15 @@ DB="$TMP/srv/apikey/keys.db"
 export APIKEY_DB="$DB"
 D="$TMP/srv/apikey"
 EV="$D/keys.events"
-# layout: owner:group mode of the directory, store, lock, events
-layout() { stat -c '%U:%G %a' "$D" "$DB" "$DB.lock" "$EV" | tr '\n' ' '; }
+# layout: owner:group mode of the directory, store, writers' lock, events
+layout() { stat -c '%U:%G %a' "$D" "$DB" "$DB.wlock" "$EV" | tr '\n' ' '; }
 # as_member USER CMD...: USER with only its primary group
 as_user() { _u=$1; shift; setpriv --reuid "$_u" --regid "$(id -g "$_u")" --clear-groups -- "$@"; }
 
 ka init --group "$G1" 2>"$TMP/err"
 is "init --group: exit 0" "$?" 0
 is "init --group: every file, the documented modes" "$(layout)" \
-	"root:$G1 750 root:$G1 640 root:$G1 640 root:$G1 660 "
+	"root:$G1 750 root:$G1 640 root:root 600 root:$G1 660 "
 ka create alice >"$TMP/a" 2>/dev/null
 check "init --group: the store works" test "$(ka verify alice <"$TMP/a" 2>/dev/null)" = VALID
 
@@ -57,7 +57,7 @@ is "refused: nothing changed" "$(layout)" "$before"
 ka group "$G2" 2>"$TMP/err"
 is "group: exit 0" "$?" 0
 is "group: every file changes group, modes kept" "$(layout)" \
-	"root:$G2 750 root:$G2 640 root:$G2 640 root:$G2 660 "
+	"root:$G2 750 root:$G2 640 root:root 600 root:$G2 660 "
 like "group: says what it did" "$(cat "$TMP/err")" "keys.events: group $G2"
 check "a member of the group reads the store" as_user "$U" test -r "$DB"
 check "a member of the group appends to the events" as_user "$U" sh -c "printf '' >>'$EV'"
@@ -70,10 +70,10 @@ check "the store still works" test "$(ka verify alice <"$TMP/a" 2>/dev/null)" = 
 chgrp "$G1" "$TMP/target"
 mv "$EV" "$TMP/events.real"
 ln -s "$TMP/target" "$EV"
-before=$(stat -c '%G' "$D" "$DB" "$DB.lock" "$TMP/target" | tr '\n' ' ')
+before=$(stat -c '%G' "$D" "$DB" "$DB.wlock" "$TMP/target" | tr '\n' ' ')
 check_exit "a symlinked events file: refused" 1 q ka group "$G1"
 is "a symlinked events file: nothing changed, not even its target" \
-	"$(stat -c '%G' "$D" "$DB" "$DB.lock" "$TMP/target" | tr '\n' ' ')" "$before"
+	"$(stat -c '%G' "$D" "$DB" "$DB.wlock" "$TMP/target" | tr '\n' ' ')" "$before"
 rm "$EV"
 mv "$TMP/events.real" "$EV"
 

@@ -54,10 +54,18 @@ chmod 644 "$DB"
 check_exit "a world-readable store is a problem" 1 q ka check
 like "check says so" "$(ka check 2>/dev/null)" "readable by others"
 chmod 640 "$DB"
-chmod 666 "$DB.lock"
-check_exit "a world-writable lock file is a problem" 1 q ka check
-like "check names the lock file" "$(ka check 2>/dev/null)" "keys.db.lock: writable by group or others"
-chmod 640 "$DB.lock"
+chmod 640 "$DB.wlock"
+check_exit "a writers' lock the store's group can open is a problem" 1 q ka check
+like "check names the lock file" "$(ka check 2>/dev/null)" "keys.db.wlock: open to group or others"
+before=$(state)
+out=$(ka create alice 2>&1)
+is "a write refuses a lock a reader could hold" "$?" 1
+like "and says how to fix it" "$out" "keys.db.wlock: .*mode 0640: remove it"
+unchanged "a write refusing the lock" "$before"
+chmod 600 "$DB.wlock"
+: >"$DB.lock"
+check "a write removes the lock file of older versions" q ka create alice
+check_fails "which is gone" test -e "$DB.lock"
 chmod 660 "$DB"
 check_exit "a group-writable store is a problem" 1 q ka check
 like "check explains" "$(ka check 2>/dev/null)" "writable by group or others"

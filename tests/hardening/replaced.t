@@ -4,7 +4,8 @@
 # (through the real libpam) answers PAM_AUTHINFO_UNAVAIL and logs why, the
 # SASL plugin (through the real libsasl2) SASL_UNAVAIL and logs why, keyadm
 # verify says UNAVAILABLE, keyadm check names the problem, and a write
-# refuses to touch it. Nothing waits: a FIFO is refused, not opened.
+# refuses to touch it. So is a store in a directory others could write.
+# Nothing waits: a FIFO is refused, not opened.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/cli/cli.sh"
 . "$TOP/tests/sasl/sasllib.sh"
@@ -21,6 +22,7 @@ printf 'auth required %s db=%s\naccount required %s db=%s\n' "$SO" "$DB" "$SO" "
 P="--mech PLAIN --user alice --service smtp --remote 127.0.0.1"
 cp "$DB" "$TMP/good.db"
 restore() {
+	chmod 755 "$TMP"
 	rm -rf "$DB"
 	cp "$TMP/good.db" "$DB"
 	chmod 0640 "$DB"
@@ -69,6 +71,11 @@ chmod 0660 "$DB"
 replaced "group-writable" "writable by group or others"
 chmod 0646 "$DB"
 replaced "world-writable" "writable by group or others"
+restore
+chmod 775 "$TMP"
+replaced "in a group-writable directory" "directory $TMP: writable by group or others"
+chmod 1777 "$TMP"
+replaced "in a sticky world-writable directory (like /tmp)" "directory $TMP: writable by group or others .mode 1777."
 is "every key written before is still there" "$(ka list alice 2>/dev/null | grep -c "$A")" 1
 no_secret_in "$SYSLOG" "$TMP/a"
 done_testing

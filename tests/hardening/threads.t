@@ -27,7 +27,7 @@ new_key "$TMP/b" bob >/dev/null
 R=$(new_key "$TMP/r" alice)
 ka revoke "$R" >/dev/null 2>&1
 forge "$TMP/a" "$TMP/f"
-chmod 0644 "$DB" "$DB.lock" # memcached runs as nobody
+chmod 0644 "$DB" # memcached runs as nobody
 chmod 0755 "$PLUGDIR"
 CASES="ok:PLAIN:alice:$TMP/a ok:LOGIN:bob:$TMP/b no:PLAIN:alice:$TMP/r no:LOGIN:alice:$TMP/f
 no:PLAIN:bob:$TMP/a"

@@ -18,6 +18,27 @@ have() {
 	done
 }
 
+# sshd_conf DIR PORT: a private sshd: makes the host key DIR/hostkey and
+# writes DIR/sshd_config for password and keyboard-interactive logins
+# through PAM on 127.0.0.1:PORT (pid file DIR/sshd.pid, no root login).
+sshd_conf() {
+	ssh-keygen -q -t ed25519 -N '' -C '' -f "$1/hostkey"
+	cat >"$1/sshd_config" <<CONF
+ListenAddress 127.0.0.1:$2
+HostKey $1/hostkey
+PidFile $1/sshd.pid
+UsePAM yes
+KbdInteractiveAuthentication yes
+PasswordAuthentication yes
+PubkeyAuthentication no
+AuthorizedKeysFile none
+PermitRootLogin no
+UseDNS no
+PrintMotd no
+LogLevel VERBOSE
+CONF
+}
+
 # free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

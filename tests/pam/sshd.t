@@ -48,22 +48,8 @@ account  required pam_permit.so
 session  required pam_permit.so
 password required pam_deny.so
 PAM
-ssh-keygen -q -t ed25519 -N '' -C '' -f "$TMP/hostkey"
 PORT=$(free_port)
-cat >"$TMP/sshd_config" <<CONF
-ListenAddress 127.0.0.1:$PORT
-HostKey $TMP/hostkey
-PidFile $TMP/sshd.pid
-UsePAM yes
-KbdInteractiveAuthentication yes
-PasswordAuthentication yes
-PubkeyAuthentication no
-AuthorizedKeysFile none
-PermitRootLogin no
-UseDNS no
-PrintMotd no
-LogLevel VERBOSE
-CONF
+sshd_conf "$TMP" "$PORT"
 start_sshd "$TMP/sshd_config"
 is "the PID we stop is sshd's own" "$(cat "$TMP/sshd.pid" 2>/dev/null)" "$SSHD_PID"
 

@@ -23,7 +23,7 @@ V=$(new_key "$TMP/v" alice)
 ka revoke "$R" >/dev/null 2>&1
 ka disable "$D" >/dev/null 2>&1
 forge "$TMP/a" "$TMP/forged"
-chmod 0644 "$DB" "$DB.lock" 2>/dev/null # memcached runs as nobody
+chmod 0644 "$DB" 2>/dev/null # memcached runs as nobody
 chmod 0755 "$PLUGDIR"
 
 mkdir "$TMP/saslconf"

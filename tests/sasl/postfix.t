@@ -27,8 +27,8 @@ ka disable "$D" >/dev/null 2>&1
 forge "$TMP/a" "$TMP/forged"
 # smtpd runs as postfix and drops supplementary groups: the store gets
 # the group postfix, mode 0640, as docs/sasl.md tells administrators.
-chgrp postfix "$DB" "$DB.lock" 2>/dev/null
-chmod 0640 "$DB" "$DB.lock" 2>/dev/null
+chgrp postfix "$DB" 2>/dev/null
+chmod 0640 "$DB" 2>/dev/null
 chmod 0755 "$PLUGDIR"
 
 PF="$TMP/pf"

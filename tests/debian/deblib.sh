@@ -1,0 +1,42 @@
+# Helpers for tests/debian: a private copy of the tree, and what a set of
+# packages pulls in.
+
+# copy_tree DEST: what git would commit (tracked and new files, nothing
+# ignored), or without git the whole tree but its test and bench outputs.
+# Builds and `make -n` (which rewrites the flags stamp) run there, never in
+# the tree itself.
+copy_tree() {
+	mkdir -p "$1"
+	if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+		(cd "$TOP" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -P -t "$1")
+	else
+		(cd "$TOP" && tar -cf - --exclude=./tests/out --exclude=./bench/out --exclude=./fuzz/out .) |
+			tar -xf - -C "$1"
+	fi
+}
+
+# closure PKG...: the packages apt installs for PKG... with their Depends and
+# PreDepends, recursively (no Recommends or Suggests), one name a line.
+closure() {
+	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+		--no-breaks --no-replaces --no-enhances "$@" 2>/dev/null |
+		sed -n 's/^\([a-z0-9][a-z0-9.+-]*\)\(:[a-z0-9]*\)\{0,1\}$/\1/p' | sort -u
+}
+
+# daemons PKG...: the installed packages of the closure of PKG... that ship
+# a service (a systemd unit or an init script), one "package: file" a line.
+# Essential and required packages (dpkg's backup timer, libpam-modules-bin's
+# pam_namespace) are on every Debian host: installing pulls nothing of
+# theirs in, and they do not count.
+daemons() {
+	_ess=" $(dpkg-query -W -f='${Package}:${Essential}:${Priority} ' | tr ' ' '\n' |
+		sed -n 's/:yes:.*$//p; s/:[a-z]*:required$//p' | tr '\n' ' ') "
+	for _p in $(closure "$@"); do
+		case $_ess in *" $_p "*) continue ;; esac
+		for _l in /var/lib/dpkg/info/"$_p".list /var/lib/dpkg/info/"$_p":*.list; do
+			[ -f "$_l" ] || continue
+			grep -E '^(/usr)?/lib/systemd/system/[^/]+\.(service|socket)$|^/etc/init\.d/[^/]+$' "$_l" |
+				sed "s|^|$_p: |"
+		done
+	done
+}
