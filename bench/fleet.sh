@@ -103,12 +103,13 @@ K=${2:-100000}
 seq 1 "$K" | sed 's/^/u/' | ka create --batch >"$TMP/keys" 2>/dev/null
 check "a whole bundle reached every replica" publish_cmd
 sed -i '/^timeout 60$/d' "$PE/fleet.conf"
-b=$(ls -1 "$TMP"/p/out/bundle-* | tail -n 1)
+b=$TMP/whole.akb # kept: the hook keeps only the newest few
+cp "$(ls -1 "$TMP"/p/out/bundle-* | tail -n 1)" "$b"
 rec "fleet_bundle_bytes_per_key_$K" "$(($(stat -c %s "$b") / K))" B
 for k in 1 2 3 4 5 6 7 8 9 10; do
 	mark
 	ka revoke "$(sed -n "$((k * 97))p" "$TMP/keys" | cut -d_ -f2)" >/dev/null 2>&1
-	since | sed -n 's/.*fleet-publish: h[0-9]*: bundle-[0-9]* sent (\([0-9]*\) bytes, \([0-9]*\) received).*/\1 \2/p'
+	since | sed -n 's/.*fleet-publish: h[0-9]*: bundle-[0-9]*\.akb sent (\([0-9]*\) bytes, \([0-9]*\) received).*/\1 \2/p'
 done >"$TMP/wire"
 [ -s "$TMP/wire" ] || {
 	note "no rsync statistics in the hook's log lines"
@@ -120,7 +121,10 @@ rec "fleet_rsync_wire_bytes_per_host_per_revocation_max_$K" "$(awk '{print $1 + 
 for k in 1 2 3; do
 	rm -f "$TMP/r.db" "$TMP/r.db.lock" "$TMP/r.events"
 	t0=$(ms)
-	APIKEY_DB=$TMP/r.db APIKEY_CONFIG=$TMP/h1/apikey.conf "$KEYADM" install "$b" >/dev/null 2>&1
+	APIKEY_DB=$TMP/r.db APIKEY_CONFIG=$TMP/h1/apikey.conf "$KEYADM" install "$b" >/dev/null 2>"$TMP/inst.err" || {
+		note "keyadm install failed: $(cat "$TMP/inst.err")"
+		exit 1
+	}
 	echo $(($(ms) - t0))
 done >"$TMP/inst"
 rec "fleet_install_ms_$K" "$(pct 50 <"$TMP/inst")" ms

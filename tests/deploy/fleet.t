@@ -110,12 +110,6 @@ else
 	skip "no private mount namespace here: syslog not captured"
 fi
 link_up "$N"
-publish_cmd() {
-	env=$(sed -n 's/^Environment=//p' "$TOP/conf/systemd/apikey-publish.service")
-	cmd=$(sed -n 's/^ExecStart=//p' "$TOP/conf/systemd/apikey-publish.service" | sed "s#^/etc/apikey#$PE#")
-	# shellcheck disable=SC2086 # the unit's words
-	in_host 0 ${LOGNS_CMD:-} env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin APIKEY_DB="$DB" $env $cmd </dev/null >"$TMP/publish.out"
-}
 if publish_cmd >"$TMP/err" 2>&1; then
 	ok "apikey-publish.service's command re-publishes"
 else

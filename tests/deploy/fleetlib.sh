@@ -55,15 +55,13 @@ PY
 
 # replica_sshd I PAMD CONFIG [DROP AT]: the real sshd of host I in its
 # namespace and a private mount namespace in which /etc/pam.d is PAMD (so
-# libpam reads this host's files and nothing outside sees them) and, when
-# given, the directory AT is DROP; stopped at exit.
+# libpam reads this host's files and nothing outside sees them), /run is
+# its own (sshd's /run/sshd, which no other test can remove meanwhile)
+# and, when given, the directory AT is DROP; stopped at exit.
 replica_sshd() {
-	[ -d /run/sshd ] || {
-		mkdir -m 0755 /run/sshd
-		at_exit "rmdir /run/sshd"
-	}
 	ip netns exec "$(fns "$1")" unshare --mount --propagation private \
-		sh -c 'mount --bind "$0" /etc/pam.d && { [ -z "$2" ] || mount --bind "$2" "$3"; } &&
+		sh -c 'mount --bind "$0" /etc/pam.d && mount -t tmpfs -o mode=0755 tmpfs /run &&
+			mkdir -m 0755 /run/sshd && { [ -z "$2" ] || mount --bind "$2" "$3"; } &&
 			exec /usr/sbin/sshd -D -e -f "$1"' "$2" "$3" "${4:-}" "${5:-}" \
 		>"$TMP/h$1/sshd.log" 2>&1 &
 	at_exit "kill $!"
@@ -194,4 +192,13 @@ fleet_setup() {
 		cp "$TMP/keys.db.pub" "$TMP/h$i/primary.pub"
 		i=$((i + 1))
 	done
+}
+
+# publish_cmd: apikey-publish.service's command, as its timer runs it, on
+# the primary (its output in $TMP/publish.out).
+publish_cmd() {
+	env=$(sed -n 's/^Environment=//p' "$TOP/conf/systemd/apikey-publish.service")
+	cmd=$(sed -n 's/^ExecStart=//p' "$TOP/conf/systemd/apikey-publish.service" | sed "s#^/etc/apikey#$PE#")
+	# shellcheck disable=SC2086 # the unit's words
+	in_host 0 ${LOGNS_CMD:-} env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin APIKEY_DB="$DB" $env $cmd </dev/null >"$TMP/publish.out"
 }
