@@ -8,6 +8,10 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 EXAMPLESDIR ?= $(PREFIX)/share/doc/apikey/examples
 DESTDIR    ?=
+# systemd units of the fleet wiring (keyadm(8) FLEET)
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+FLEET_UNITS := apikey-install.path apikey-install.service apikey-install.timer \
+               apikey-publish.service apikey-publish.timer
 MULTIARCH  := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 PAMDIR     ?= /lib/$(MULTIARCH)/security
 SASLDIR    ?= /usr/lib/$(MULTIARCH)/sasl2
@@ -118,6 +122,10 @@ install: all
 	install -d $(DESTDIR)$(EXAMPLESDIR)/hooks.d
 	for f in $(HOOK_EXAMPLES); do m=0644; [ ! -x "$$f" ] || m=0755; \
 	  install -m $$m "$$f" $(DESTDIR)$(EXAMPLESDIR)/hooks.d/ || exit 1; done
+	install -m 0755 conf/fleet/apikey-install-newest $(DESTDIR)$(SBINDIR)/apikey-install-newest
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in $(FLEET_UNITS); do sed 's|@SBINDIR@|$(SBINDIR)|g' conf/systemd/$$u \
+	  >$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
 	@if [ "$(SELF_SERVICE)" = 1 ]; then chown root:root $(DESTDIR)$(SBINDIR)/keyadm && \
 	  chmod 4755 $(DESTDIR)$(SBINDIR)/keyadm && \
 	  install -d $(DESTDIR)$(BINDIR) && \
@@ -131,7 +139,9 @@ uninstall:
 	if [ -L $(DESTDIR)$(BINDIR)/keyadm ]; then rm -f $(DESTDIR)$(BINDIR)/keyadm; fi
 	rm -f $(DESTDIR)$(SBINDIR)/keyadm $(DESTDIR)$(MANDIR)/man8/keyadm.8 \
 	  $(DESTDIR)$(MANDIR)/man5/apikey.conf.5 \
-	  $(addprefix $(DESTDIR)$(EXAMPLESDIR)/hooks.d/,$(notdir $(HOOK_EXAMPLES)))
+	  $(addprefix $(DESTDIR)$(EXAMPLESDIR)/hooks.d/,$(notdir $(HOOK_EXAMPLES))) \
+	  $(DESTDIR)$(SBINDIR)/apikey-install-newest \
+	  $(addprefix $(DESTDIR)$(UNITDIR)/,$(FLEET_UNITS))
 
 lint:
 	mandoc -Tlint -Wwarning man/*.[58]

@@ -18,3 +18,4 @@ bench/id_timing: bench/id_timing.c bench/stats.h $(CORE_LIB)
 bench: deps-test all $(BENCH_BINS)
 	@sh .ci/deps.sh $(DEPS_BENCH)
 	@bash bench/run.sh
+	@sh bench/fleet.sh

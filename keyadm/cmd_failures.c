@@ -20,6 +20,7 @@
 struct group {
 	char id[AK_ID_LEN + 1]; /* "" for attempts whose key did not parse */
 	char source[64 + 1];
+	char host[64]; /* --events: the file's host */
 	uint8_t n_services, n_users;
 	uint32_t results; /* bit per enum ak_result */
 	uint64_t count;
@@ -77,12 +78,14 @@ static int room(void **v, size_t *alloc, size_t n, size_t sz, size_t max)
 /* The group of id and source, made when new; NULL past GROUPS_MAX. */
 static struct group *group_of(struct failures *f, const char *id, const char *source)
 {
+	const char *host = ka_events_host();
 	size_t i = hash(f, id, source, GROUPS_SLOTS);
 	struct group *g;
 
 	for (; f->gslot[i] != 0; i = (i + 1) & (GROUPS_SLOTS - 1)) {
 		g = &f->v[f->gslot[i] - 1];
-		if (strcmp(g->id, id) == 0 && strcmp(g->source, source) == 0)
+		if (strcmp(g->id, id) == 0 && strcmp(g->source, source) == 0 &&
+		    strcmp(g->host, host) == 0)
 			return g;
 	}
 	if (room((void **)&f->v, &f->alloc, f->n, sizeof(*f->v), GROUPS_MAX) != 0)
@@ -91,6 +94,7 @@ static struct group *group_of(struct failures *f, const char *id, const char *so
 	memset(g, 0, sizeof(*g));
 	snprintf(g->id, sizeof(g->id), "%s", id);
 	snprintf(g->source, sizeof(g->source), "%s", source);
+	snprintf(g->host, sizeof(g->host), "%s", host);
 	f->gslot[i] = (uint32_t)++f->n;
 	return g;
 }
@@ -157,7 +161,10 @@ static int by_count(const void *a, const void *b)
 		return x->count > y->count ? -1 : 1;
 	if (x->last != y->last)
 		return x->last > y->last ? -1 : 1;
-	return strcmp(x->id, y->id) != 0 ? strcmp(x->id, y->id) : strcmp(x->source, y->source);
+	if (strcmp(x->id, y->id) != 0)
+		return strcmp(x->id, y->id);
+	return strcmp(x->source, y->source) != 0 ? strcmp(x->source, y->source)
+	                                         : strcmp(x->host, y->host);
 }
 
 /* The key now: its state, so that "revoked" stands out, its owner and
@@ -212,6 +219,10 @@ static void print_json(const struct group *g, const name_t *names, const struct 
 	ka_json_opt(stdout, kn->name);
 	fputs(",\"source\":", stdout);
 	ka_json_opt(stdout, strcmp(g->source, "-") != 0 ? g->source : "");
+	if (g->host[0] != '\0') {
+		fputs(",\"host\":", stdout);
+		ka_json_opt(stdout, g->host);
+	}
 	printf(",\"count\":%" PRIu64 ",\"firstAt\":%" PRId64 ",\"lastAt\":%" PRId64
 	       ",\"results\":[",
 	       g->count, g->first, g->last);
@@ -257,7 +268,7 @@ enum {
 static void text_row(struct ka_cols *cols, int print, const struct group *g, const name_t *names,
                      const struct key_now *kn)
 {
-	char first[40], last[40], res[200] = "", sv[700], us[700], count[24];
+	char first[40], last[40], res[200] = "", sv[700], us[700], count[24], src[140];
 	const char *cell[C_N];
 	int r;
 
@@ -267,6 +278,8 @@ static void text_row(struct ka_cols *cols, int print, const struct group *g, con
 		if (g->results & (1u << r))
 			snprintf(res + strlen(res), sizeof(res) - strlen(res), "%s%s",
 			         res[0] ? "," : "", ak_result_name((enum ak_result)r));
+	/* --events: the attempt's source on its host */
+	snprintf(src, sizeof(src), "%s%s%s", ka_esc(g->source), g->host[0] ? "@" : "", g->host);
 	join(sv, sizeof(sv), names, g->services, g->n_services, g->n_services == LIST_MAX);
 	join(us, sizeof(us), names, g->users, g->n_users, g->n_users == LIST_MAX);
 	snprintf(count, sizeof(count), "%" PRIu64, g->count);
@@ -274,7 +287,7 @@ static void text_row(struct ka_cols *cols, int print, const struct group *g, con
 	cell[C_OWNER] = kn->owner[0] ? ka_esc(kn->owner) : "-";
 	cell[C_NAME] = kn->name[0] ? ka_esc(kn->name) : "-";
 	cell[C_STATE] = kn->state;
-	cell[C_SOURCE] = ka_esc(g->source);
+	cell[C_SOURCE] = src;
 	cell[C_COUNT] = count;
 	cell[C_FIRST] = first;
 	cell[C_LAST] = last;

@@ -139,7 +139,7 @@ static int seen_key(const struct ak_key *k, void *vin)
 		ka_diff_add(&in->diff, k);
 	if (k->state != AK_STATE_REVOKED)
 		return 0;
-	if (in->n_dead == in->cap_dead) {
+	if (in->n_dead >= in->cap_dead) {
 		in->cap_dead = in->cap_dead ? in->cap_dead * 2 : 1024;
 		if ((in->dead = realloc(in->dead, in->cap_dead * AK_ID_LEN)) == NULL)
 			ka_die(KA_EXIT_FAIL, "out of memory");
@@ -161,8 +161,10 @@ static void load_dead(struct inst *in)
 	ka_diff_free(&in->diff);
 	if (in->cur == NULL)
 		return;
-	if (ak_store_tombstones(in->cur, &in->dead, &in->n_dead, &e) != AK_OK ||
-	    ak_store_each_key(in->cur, seen_key, in, &e) != AK_OK)
+	if (ak_store_tombstones(in->cur, &in->dead, &in->n_dead, &e) != AK_OK)
+		ka_die(KA_EXIT_FAIL, "%s", e.msg);
+	in->cap_dead = in->n_dead; /* the tombstones' array is exactly that long */
+	if (ak_store_each_key(in->cur, seen_key, in, &e) != AK_OK)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
 	ka_diff_sort(&in->diff);
 	if (in->cap_dead < in->n_dead)

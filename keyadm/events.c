@@ -16,9 +16,17 @@
 
 #include "keyadm.h"
 
-/* The events setting, else the file beside the store. */
+/* The events setting, else the file beside the store; --events (root
+ * only: a setuid keyadm reads no file its caller names) overrides both. */
 void ka_events_select(struct ka_ctx *c)
 {
+	if (c->o->n_events > 0) {
+		if (ka_priv_setuid())
+			ka_usage("--events is for root");
+		c->events_off = 0;
+		snprintf(c->events, sizeof(c->events), "%s", c->o->events[0]);
+		return;
+	}
 	c->events_off = strcmp(c->pol.events, "none") == 0;
 	if (c->events_off)
 		c->events[0] = '\0';
@@ -218,8 +226,52 @@ static size_t read_rotated(const struct rotated *r, int (*fn)(const struct ak_ev
 	return bad;
 }
 
-/* The rotated copies first, oldest first, then the current file. */
+/* --events FILE: the host the events came from, the file's name less a
+ * .events suffix (bastion.events: bastion); "" for the one events file. */
+static char cur_host[64];
+
+const char *ka_events_host(void)
+{
+	return cur_host;
+}
+
+static void host_of(const char *file)
+{
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	size_t n = strlen(base);
+
+	if (n > 7 && strcmp(base + n - 7, ".events") == 0)
+		n -= 7;
+	snprintf(cur_host, sizeof(cur_host), "%.*s", (int)n, base);
+}
+
+static void read_one(const struct ka_ctx *c, int (*fn)(const struct ak_event *, void *), void *ctx);
+
+/* Every file of --events (each must be there), else the events file. */
 void ka_events_read(const struct ka_ctx *c, int (*fn)(const struct ak_event *, void *), void *ctx)
+{
+	struct ka_ctx one;
+	int i;
+
+	if (c->o->n_events == 0) {
+		read_one(c, fn, ctx);
+		return;
+	}
+	for (i = 0; i < c->o->n_events; i++) {
+		if (access(c->o->events[i], R_OK) != 0)
+			ka_die(KA_EXIT_FAIL, "%s: %s (--events)", ka_esc(c->o->events[i]),
+			       strerror(errno));
+		one = *c;
+		one.pol.events[0] = '\0';
+		snprintf(one.events, sizeof(one.events), "%s", c->o->events[i]);
+		host_of(c->o->events[i]);
+		read_one(&one, fn, ctx);
+	}
+	cur_host[0] = '\0';
+}
+
+/* The rotated copies first, oldest first, then the current file. */
+static void read_one(const struct ka_ctx *c, int (*fn)(const struct ak_event *, void *), void *ctx)
 {
 	struct ak_error e = {AK_OK, ""};
 	struct rotated *r = NULL;
@@ -276,6 +328,7 @@ static int use_one(const struct ak_event *ev, void *vl)
 				u->time_ms = ev->time_ms;
 				memcpy(u->service, ev->service, sizeof(u->service));
 				memcpy(u->source, ev->source, sizeof(u->source));
+				snprintf(u->host, sizeof(u->host), "%s", ka_events_host());
 			}
 			return 0;
 		}

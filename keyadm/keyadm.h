@@ -30,6 +30,9 @@
 /* The largest input read from stdin or a file (a key is far smaller). */
 #define KA_INPUT_MAX 4096
 
+/* --events: the most files one command reads. */
+#define KA_EVENTS_MAX 64
+
 /* Options, wherever they stand on the command line. */
 struct ka_opts {
 	const char *cmd;
@@ -39,6 +42,8 @@ struct ka_opts {
 	const char *user, *key, *grace, *state,
 	        *since; /* --key: a file (revoke) or an id (audit) */
 	const char *config, *unused, *expiring, *stale, *group;
+	const char *events[KA_EVENTS_MAX]; /* --events, one file per host */
+	int n_events;
 	int json, help, version, no_expiry, any_service, any_source, verify, batch;
 	const char *out, *valid, *trust; /* publish, install */
 	int record, revoke, follow_symlinks, check;
@@ -87,6 +92,7 @@ struct ka_use {
 	int64_t time_ms; /* 0: no use seen; KA_USE_OFF: events none */
 	char service[AK_SERVICE_LEN + 1];
 	char source[64 + 1];
+	char host[64]; /* --events: the file's host ("" for the one events file) */
 };
 
 /* main.c and help.c: --help */
@@ -163,6 +169,7 @@ void ka_events_select(struct ka_ctx *c);
 void ka_events_need(const struct ka_ctx *c, const char *what);
 void ka_events_create(const struct ka_ctx *c, gid_t gid);
 void ka_events_read(const struct ka_ctx *c, int (*fn)(const struct ak_event *, void *), void *ctx);
+const char *ka_events_host(void); /* while ka_events_read reads an --events file */
 void ka_lastuse(const struct ka_ctx *c, const struct ak_key *keys, size_t n, struct ka_use *out);
 
 /* scan_walk.c: files and directories, read in chunks, for keys */

@@ -9,6 +9,7 @@
 
 #include "keyadm.h"
 
+/* The options, one bit each (see parse_long). */
 #define KA_O_DB (UINT64_C(1) << 0)
 #define KA_O_PREFIX (UINT64_C(1) << 1)
 #define KA_O_NAME (UINT64_C(1) << 2)
@@ -43,6 +44,7 @@
 #define KA_O_CHECK (UINT64_C(1) << 31)
 #define KA_O_END_SESSIONS (UINT64_C(1) << 32)
 #define KA_O_KEEP_SESSIONS (UINT64_C(1) << 33)
+#define KA_O_EVENTS (UINT64_C(1) << 34)
 #define KA_O_GLOBAL (KA_O_DB | KA_O_CONFIG | KA_O_JSON | KA_O_HELP | KA_O_VERSION)
 
 struct ka_optdef {
@@ -84,6 +86,7 @@ static const struct ka_optdef optdefs[] = {
         {"revoke", KA_O_REVOKE, FLAG(revoke)},
         {"follow-symlinks", KA_O_FOLLOW, FLAG(follow_symlinks)},
         {"group", KA_O_GROUP, STR(group)},
+        {"events", KA_O_EVENTS, STR(events[0])},
         {"out", KA_O_OUT, STR(out)},
         {"valid", KA_O_VALID, STR(valid)},
         {"trust", KA_O_TRUST, STR(trust)},
@@ -106,10 +109,11 @@ static const struct ka_cmddef cmddefs[] = {
         {"create", ka_cmd_create, KA_O_NAME | KA_O_EXPIRES | KA_O_SERVICE | KA_O_FROM | KA_O_BATCH,
          0, 1,
          "create USER|--batch [--name TEXT] [--expires WHEN] [--service LIST] [--from CIDRS]"},
-        {"list", ka_cmd_list, KA_O_STATE | KA_O_UNUSED | KA_O_EXPIRING | KA_O_STALE, 0, 1,
+        {"list", ka_cmd_list, KA_O_STATE | KA_O_UNUSED | KA_O_EXPIRING | KA_O_STALE | KA_O_EVENTS,
+         0, 1,
          "list [USER] [--state active|disabled|revoked|expired] [--unused DURATION]\n"
-         "              [--expiring DURATION] [--stale DURATION]"},
-        {"show", ka_cmd_show, 0, 1, 1, "show ID"},
+         "              [--expiring DURATION] [--stale DURATION] [--events FILE]..."},
+        {"show", ka_cmd_show, KA_O_EVENTS, 1, 1, "show ID [--events FILE]..."},
         {"revoke", ka_cmd_revoke,
          KA_O_REASON | KA_O_USER | KA_O_KEY | KA_O_END_SESSIONS | KA_O_KEEP_SESSIONS, 0, -1,
          "revoke ID...|--user USER|--key FILE|- [--reason TEXT]\n"
@@ -132,8 +136,8 @@ static const struct ka_cmddef cmddefs[] = {
          "audit [--user USER] [--key ID] [--since WHEN] | audit --verify"},
         {"sessions", ka_cmd_sessions, KA_O_KEY, 0, 1, "sessions [USER|--key ID]"},
         {"check", ka_cmd_check, 0, 0, 0, "check"},
-        {"failures", ka_cmd_failures, KA_O_SINCE | KA_O_KEY | KA_O_USER, 0, 0,
-         "failures [--since WHEN] [--key ID] [--user USER]"},
+        {"failures", ka_cmd_failures, KA_O_SINCE | KA_O_KEY | KA_O_USER | KA_O_EVENTS, 0, 0,
+         "failures [--since WHEN] [--key ID] [--user USER] [--events FILE]..."},
         {"scan", ka_cmd_scan, KA_O_REVOKE | KA_O_REASON | KA_O_FOLLOW, 1, -1,
          "scan PATH... [--revoke [--reason TEXT]] [--follow-symlinks]"},
         {"signing-key", ka_cmd_signing_key, 0, 1, 1, "signing-key create"},
@@ -234,8 +238,10 @@ static void parse_long(struct ka_opts *o, int argc, char **argv, int *i)
 	if (d == NULL)
 		ka_usage(echo_safe(argv[*i]) ? "unknown option %s" : "unknown option%s",
 		         echo_safe(argv[*i]) ? argv[*i] : "");
-	if (o->given & d->bit)
+	if ((o->given & d->bit) && d->bit != KA_O_EVENTS)
 		ka_usage("option --%s given twice", d->name);
+	if (d->bit == KA_O_EVENTS && o->n_events == KA_EVENTS_MAX)
+		ka_usage("option --events given more than %d times", KA_EVENTS_MAX);
 	o->given |= d->bit;
 	if (d->str_off == 0) {
 		if (val != NULL)
@@ -250,7 +256,10 @@ static void parse_long(struct ka_opts *o, int argc, char **argv, int *i)
 	}
 	if (*val == '\0')
 		ka_usage("option --%s needs a non-empty value", d->name);
-	*(const char **)(void *)((char *)o + d->str_off) = val;
+	if (d->bit == KA_O_EVENTS)
+		o->events[o->n_events++] = val; /* repeatable: one file per host */
+	else
+		*(const char **)(void *)((char *)o + d->str_off) = val;
 }
 
 static void parse_args(struct ka_opts *o, int argc, char **argv)

@@ -126,6 +126,10 @@ static void json_use(FILE *f, const struct ka_use *u)
 	ka_json_opt(f, seen && strcmp(u->service, "-") != 0 ? u->service : "");
 	fputs(",\"lastUsedSource\":", f);
 	ka_json_opt(f, seen && strcmp(u->source, "-") != 0 ? u->source : "");
+	if (seen && u->host[0] != '\0') {
+		fputs(",\"lastUsedHost\":", f);
+		ka_json_opt(f, u->host);
+	}
 }
 
 void ka_json_key(FILE *f, const struct ak_key *k, const struct ka_use *u, int64_t now)
@@ -203,6 +207,8 @@ static void use_text(char *buf, size_t cap, const struct ka_use *u)
 	}
 	ak_format_time(t, sizeof(t), u->time_ms);
 	snprintf(buf, cap, "%s %s %s", t, ka_esc(u->service), ka_esc(u->source));
+	if (u->host[0] != '\0')
+		snprintf(buf + strlen(buf), cap - strlen(buf), " on %s", ka_esc(u->host));
 }
 
 void ka_show_key(FILE *f, const struct ak_key *k, const struct ka_use *u, int64_t now)

@@ -79,6 +79,8 @@ for f in $(cd "$SRC" && find conf -type f | sort); do
 	conf/hooks.d/*) want=/usr/share/doc/apikey/examples/${f#conf/} ;;
 	conf/bash-completion/keyadm) want=/usr/share/bash-completion/completions/keyadm ;;
 	conf/pam-configs/apikey) want=/usr/share/pam-configs/apikey ;;
+	conf/systemd/*) want=/usr/share/doc/apikey/examples/${f#conf/} ;;
+	conf/fleet/apikey-install-newest) want=/usr/sbin/apikey-install-newest ;;
 	*) want="(no place for $f)" ;;
 	esac
 	grep -qxF "$want" "$TMP/c.apikey" "$TMP/c.pam" || miss="$miss $f"
