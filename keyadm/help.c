@@ -87,6 +87,8 @@ static const struct optdoc docs[] = {
         {"scan", "reason", "TEXT", "with --revoke: why (default: found by keyadm scan in FILE)"},
         {"scan", "follow-symlinks", NULL, "follow symbolic links (skipped by default)"},
         {"scan", "json", NULL, "print a JSON array of findings (no key is printed)"},
+        {NULL, "events", "FILE",
+         "read this events file (one per host, repeatable, root only) instead of the store's"},
         {"publish", "out", "FILE",
          "write the signed bundle to FILE (mode 0600, renamed into place)"},
         {"publish", "valid", "DURATION", "how long replicas accept the bundle (default 7d)"},
