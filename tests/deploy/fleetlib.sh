@@ -27,6 +27,10 @@ fleet_net() {
 	while [ "$_i" -le "$1" ]; do
 		ip netns add "$(fns "$_i")" || return 1
 		at_exit "ip netns del $(fns "$_i")"
+		# before the namespace goes: every process the test started in it
+		# (sshd's sessions would outlive their listener, waiting forever
+		# on connections whose other end is gone with the namespace)
+		at_exit "ip netns pids $(fns "$_i") | xargs -r kill -9"
 		ip -n "$FSW" link add "v$_i" type veth peer name eth0 netns "$(fns "$_i")" &&
 			ip -n "$FSW" link set "v$_i" master br0 up &&
 			ip -n "$(fns "$_i")" addr add "$(fip "$_i")/24" dev eth0 &&
