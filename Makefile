@@ -99,12 +99,17 @@ DEPS_BUILD := gcc make libgdbm-dev libsodium-dev libpam0g-dev libsasl2-dev zlib1
 DEPS_TEST  := pkg-config libsasl2-modules sasl2-bin mandoc \
               clang-format clang libclang-rt-14-dev git python3 libpam-wrapper libpamtest0-dev pamtester openssh-server openssh-client sshpass \
               postfix swaks memcached libmemcached-tools valgrind libtsan2 procps iproute2 logrotate \
-              debhelper dpkg-dev fakeroot lintian bash-completion openssl cyrus-common
+              debhelper dpkg-dev fakeroot lintian bash-completion openssl cyrus-common \
+              dovecot-core dovecot-imapd fail2ban rsync
+# Fetched into apt's cache, not installed: cyrus-imapd conflicts with
+# dovecot-imapd, and tests/deploy/cyrus.t unpacks it in its own namespace.
+DEPS_FETCH := cyrus-imapd
 .PHONY: deps-test
 deps:
 	@sh .ci/deps.sh $(DEPS_BUILD)
 deps-test:
 	@sh .ci/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+	@sh .ci/deps.sh --fetch $(DEPS_FETCH)
 
 check: deps-test all $(TEST_BINS)
 	@sh tests/run.sh

@@ -1,9 +1,20 @@
 #!/bin/sh
 # Installs the Debian packages named on the command line that are missing.
 # Quick when everything is present: one dpkg-query, no apt-get.
+# With --fetch first: the packages are only downloaded into apt's cache
+# (for a test that unpacks one in a namespace of its own).
 set -eu
+fetch=0
+if [ "${1:-}" = --fetch ]; then
+	fetch=1
+	shift
+fi
 missing=""
 for p in "$@"; do
+	if [ "$fetch" = 1 ]; then
+		ls /var/cache/apt/archives/"${p}"_*.deb >/dev/null 2>&1 || missing="$missing $p"
+		continue
+	fi
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = installed ] || missing="$missing $p"
 done
@@ -12,7 +23,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "deps: missing packages:$missing (run the same make command as root to install them)" >&2
 	exit 1
 fi
-echo "deps: installing$missing"
+if [ "$fetch" = 1 ]; then echo "deps: downloading$missing"; else echo "deps: installing$missing"; fi
 # Keep daemons that come with the packages (sshd, postfix, memcached,
 # saslauthd) from starting: the tests run their own on loopback.
 rc=/usr/sbin/policy-rc.d
@@ -23,5 +34,10 @@ fi
 trap '[ "$made_rc" = 1 ] && rm -f "$rc"' EXIT
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+if [ "$fetch" = 1 ]; then
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends --download-only $missing
+	exit 0
+fi
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
