@@ -128,6 +128,7 @@ install: all
 	for f in $(HOOK_EXAMPLES); do m=0644; [ ! -x "$$f" ] || m=0755; \
 	  install -m $$m "$$f" $(DESTDIR)$(EXAMPLESDIR)/hooks.d/ || exit 1; done
 	install -m 0755 conf/fleet/apikey-install-newest $(DESTDIR)$(SBINDIR)/apikey-install-newest
+	install -m 0644 man/apikey-install-newest.8 $(DESTDIR)$(MANDIR)/man8/apikey-install-newest.8
 	install -d $(DESTDIR)$(UNITDIR)
 	for u in $(FLEET_UNITS); do sed 's|@SBINDIR@|$(SBINDIR)|g' conf/systemd/$$u \
 	  >$(DESTDIR)$(UNITDIR)/$$u && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
@@ -145,7 +146,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/keyadm $(DESTDIR)$(MANDIR)/man8/keyadm.8 \
 	  $(DESTDIR)$(MANDIR)/man5/apikey.conf.5 \
 	  $(addprefix $(DESTDIR)$(EXAMPLESDIR)/hooks.d/,$(notdir $(HOOK_EXAMPLES))) \
-	  $(DESTDIR)$(SBINDIR)/apikey-install-newest \
+	  $(DESTDIR)$(SBINDIR)/apikey-install-newest $(DESTDIR)$(MANDIR)/man8/apikey-install-newest.8 \
 	  $(addprefix $(DESTDIR)$(UNITDIR)/,$(FLEET_UNITS))
 
 lint:

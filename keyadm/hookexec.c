@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -137,6 +138,26 @@ static size_t hooks_list(const char *dir, char (*names)[HOOK_NAME_MAX + 1])
 
 /* The hook's process: stdin the facts (its own offset), stdout and stderr
  * to the supervisor, the environment the facts. */
+/* The signals glibc keeps for itself (32 and 33: thread cancellation,
+ * setxid) cannot be changed through sigaction(2), so a caller who set them
+ * to SIG_IGN with the raw system call would pass that on through exec to
+ * every hook: put them back with the raw call too, just before the exec. */
+static void internal_signals_default(void)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} k;
+	int s;
+
+	memset(&k, 0, sizeof(k));
+	k.handler = SIG_DFL;
+	for (s = 32; s < SIGRTMIN; s++)
+		(void)syscall(SYS_rt_sigaction, s, &k, NULL, sizeof(k.mask));
+}
+
 static __attribute__((noreturn)) void hook_exec(const struct ka_hook_facts *f, const char *path,
                                                 const char *name, int out)
 {
@@ -163,6 +184,7 @@ static __attribute__((noreturn)) void hook_exec(const struct ka_hook_facts *f, c
 	envp[7] = NULL;
 	argv[0] = (char *)(uintptr_t)name;
 	argv[1] = NULL;
+	internal_signals_default();
 	execve(path, argv, envp);
 	_exit(126);
 }
