@@ -10,7 +10,7 @@ command -v apt-cache >/dev/null 2>&1 || skip_all "not a Debian system (no apt-ca
 
 # args TARGET: the packages `make TARGET` hands to .ci/deps.sh (a target
 # that builds nothing: the tree's flags stamp is not touched)
-args() { make -s -C "$TOP" -n "$1" | sed -n 's|^sh \.ci/deps\.sh ||p'; }
+args() { make -s -C "$TOP" -n "$1" | sed -n 's|^sh \.ci/deps\.sh ||p' | grep -v '^--fetch '; }
 build=$(args deps | tr ' ' '\n' | grep . | sort)
 testing=$(args deps-test | tr ' ' '\n' | grep . | sort)
 check "make deps installs some packages" test -n "$build"
