@@ -1,5 +1,8 @@
 # apikey: one Makefile for the core, the PAM module, the SASL plugin,
-# keyadm, the tests and the demo. Component fragments: */module.mk.
+# keyadm, the tests and the demo. Each component's rules are in its
+# fragment, */module.mk, which opens with its products, their sources and
+# what it needs from the other fragments; they are included below, each
+# after the ones it needs.
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -41,46 +44,67 @@ override LDFLAGS += $(LDHARDEN)
 FLAGS_STAMP := .build-flags
 BUILD_FLAGS  = $(strip CC=$(CC) CFLAGS=$(CFLAGS) TEST_CFLAGS=$(TEST_CFLAGS) LDFLAGS=$(LDFLAGS) \
                LIBS=$(CORE_LIBS) SYSCONFDIR=$(SYSCONFDIR))
+
+# ---- libraries: pkg-config's flags where Debian 12 ships a .pc. They are
+# asked for when a recipe needs them, so that `make deps` and `make check`
+# can install the packages first; a missing .pc then stops the build with
+# the -dev package to install. Use them in recipes or in "=" variables,
+# never in ":=" ones (read before anything is installed).
+PKG_CONFIG ?= pkg-config
+# $(call pkg_flags,OPTION,MODULE,PACKAGE): `$(PKG_CONFIG) OPTION MODULE`,
+# or the build stops naming PACKAGE. While this Makefile is read (the
+# flags stamp below) a missing .pc is only a change of the flags.
+pkg_flags = $(if $(shell $(PKG_CONFIG) --exists $2 2>/dev/null && echo y),$(strip \
+  $(shell $(PKG_CONFIG) $1 $2)),$(if $(PKG_STRICT),$(error $(PKG_CONFIG) finds no $2.pc: \
+  install $3 and pkg-config (make deps installs the build dependencies))))
 # libsodium is linked statically (Debian's libsodium.a is PIC): one shared
-# library less to map per PAM transaction. libgdbm.a is not PIC.
-SODIUM_LIB := -Wl,-Bstatic -lsodium -Wl,-Bdynamic
-CORE_LIBS  := $(SODIUM_LIB) -lgdbm
+# library less to map per PAM transaction. SODIUM_SHARED_LIBS links it
+# as pkg-config says (the fuzzers). libgdbm.a is not PIC, and GDBM ships
+# no .pc.
+SODIUM_CFLAGS      = $(call pkg_flags,--cflags,libsodium,libsodium-dev)
+SODIUM_SHARED_LIBS = $(call pkg_flags,--libs,libsodium,libsodium-dev)
+SODIUM_LIBS        = -Wl,-Bstatic $(SODIUM_SHARED_LIBS) -Wl,-Bdynamic
+GDBM_LIBS         := -lgdbm
+# pam.pc's --cflags (-I/usr/include/security) is for sources that include
+# <pam_appl.h>; ours include <security/pam_appl.h>.
+PAM_LIBS           = $(call pkg_flags,--libs,pam,libpam0g-dev)
+SASL_CFLAGS        = $(call pkg_flags,--cflags,libsasl2,libsasl2-dev)
+SASL_LIBS          = $(call pkg_flags,--libs,libsasl2,libsasl2-dev)
+ZLIB_LIBS          = $(call pkg_flags,--libs,zlib,zlib1g-dev)
+# libpamtest (and pam_wrapper) for tests/pam/libpamtest.t only: DEPS_TEST.
+PAMTEST_CFLAGS     = $(call pkg_flags,--cflags,libpamtest,libpamtest0-dev)
+PAMTEST_LIBS       = $(call pkg_flags,--libs,libpamtest,libpamtest0-dev)
 
-CORE_SRC   := $(wildcard common/*.c)
-CORE_OBJ   := $(CORE_SRC:.c=.o)
-CORE_LIB   := common/libakcore.a
-
-all: $(CORE_LIB) keyadm/keyadm
+# The default goal; every fragment adds its products.
+all:
 .PHONY: all deps check demo install uninstall clean bench fuzz lint
 
-common/%.o: common/%.c common/apikey.h common/internal.h
-	$(CC) $(CFLAGS) -c -o $@ $<
+# $(call needs,VARIABLE...), in a fragment: make stops when the fragment
+# is included before the ones that define what it needs.
+needs = $(foreach v,$1,$(if $(filter undefined,$(origin $v)),$(error \
+  $(lastword $(MAKEFILE_LIST)) needs $v: include it after the fragment defining it)))
 
-$(CORE_LIB): $(CORE_OBJ) $(FLAGS_STAMP)
-	rm -f $@
-	ar rcs $@ $(CORE_OBJ)
-
-KEYADM_SRC := $(wildcard keyadm/*.c)
-# Where keyadm looks for apikey.conf and the hooks (SYSCONFDIR=/etc).
-KEYADM_DEFS := -DKA_SYSCONF='"$(SYSCONFDIR)/apikey/apikey.conf"' \
-               -DKA_HOOKS_DIR='"$(SYSCONFDIR)/apikey/hooks.d"'
-keyadm/keyadm: $(KEYADM_SRC) $(wildcard keyadm/*.h) $(CORE_LIB)
-	$(CC) $(CFLAGS) $(KEYADM_DEFS) -fPIE -o $@ $(KEYADM_SRC) $(CORE_LIB) $(LDFLAGS) -pie $(CORE_LIBS) -lz
-
--include pam_apikey/module.mk
--include sasl_apikey/module.mk
--include tests/module.mk
--include tests/pam/module.mk
--include tests/sasl/module.mk
--include tests/hardening/module.mk
--include fuzz/module.mk
--include bench/module.mk
+# The core first: every other fragment links it. Then the front ends,
+# the test programs (TEST_CFLAGS, which fuzz/ and bench/ use too), and
+# the fuzzers (they compile the front ends' sources in) and the benchmarks.
+include common/module.mk
+include keyadm/module.mk
+include pam_apikey/module.mk
+include sasl_apikey/module.mk
+include tests/module.mk
+include tests/pam/module.mk
+include tests/sasl/module.mk
+include tests/hardening/module.mk
+include fuzz/module.mk
+include bench/module.mk
 
 # After the fragments, so that every program they add depends on the flags.
-$(CORE_OBJ) keyadm/keyadm $(PAM_SO) $(SASL_SO) $(TEST_BINS) $(BENCH_BINS): $(FLAGS_STAMP)
+$(CORE_OBJ) $(KEYADM) $(PAM_SO) $(SASL_SO) $(TEST_BINS) $(BENCH_BINS): $(FLAGS_STAMP)
 ifneq ($(file <$(FLAGS_STAMP)),$(BUILD_FLAGS))
 $(FLAGS_STAMP): FORCE
 endif
+# From here on (recipes), a missing .pc stops the build.
+PKG_STRICT := 1
 $(FLAGS_STAMP):
 	$(file >$@,$(BUILD_FLAGS))
 	@echo "build flags changed: rebuilding everything"
@@ -95,8 +119,8 @@ FORCE:
 # demo`, `make bench` and `make fuzz` install both. A policy-rc.d keeps
 # installed daemons stopped: the tests start their own instances on
 # loopback.
-DEPS_BUILD := gcc make libgdbm-dev libsodium-dev libpam0g-dev libsasl2-dev zlib1g-dev
-DEPS_TEST  := pkg-config libsasl2-modules sasl2-bin mandoc \
+DEPS_BUILD := gcc make pkg-config libgdbm-dev libsodium-dev libpam0g-dev libsasl2-dev zlib1g-dev
+DEPS_TEST  := libsasl2-modules sasl2-bin mandoc \
               clang-format clang libclang-rt-14-dev git python3 libpam-wrapper libpamtest0-dev pamtester openssh-server openssh-client sshpass \
               postfix swaks memcached libmemcached-tools valgrind libtsan2 procps iproute2 logrotate \
               debhelper dpkg-dev fakeroot lintian bash-completion openssl cyrus-common \
@@ -111,6 +135,9 @@ deps-test:
 	@sh .ci/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 	@sh .ci/deps.sh --fetch $(DEPS_FETCH)
 
+# TEST_BINS: the programs the tests run, from tests/*/module.mk (with
+# bench/'s drivers the PAM, SASL and timing tests use) and the fuzzers'
+# corpus replays.
 check: deps-test all $(TEST_BINS)
 	@sh tests/run.sh
 
@@ -119,9 +146,11 @@ demo: deps-test all
 
 # Every example of conf/hooks.d, executable (a hook) or not (its README).
 HOOK_EXAMPLES := $(wildcard conf/hooks.d/*)
+# keyadm's files and the apikey package's examples; the module and the
+# plugin install theirs (pam_apikey/module.mk, sasl_apikey/module.mk).
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
-	install -m 0755 keyadm/keyadm $(DESTDIR)$(SBINDIR)/keyadm
+	install -m 0755 $(KEYADM) $(DESTDIR)$(SBINDIR)/keyadm
 	install -m 0644 man/keyadm.8 $(DESTDIR)$(MANDIR)/man8/keyadm.8
 	install -m 0644 man/apikey.conf.5 $(DESTDIR)$(MANDIR)/man5/apikey.conf.5
 	install -d $(DESTDIR)$(EXAMPLESDIR)/hooks.d
@@ -154,5 +183,5 @@ lint:
 	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h' 2>/dev/null || ls */*.[ch] */*/*.[ch])
 
 clean:
-	rm -f common/*.o $(CORE_LIB) keyadm/keyadm $(CLEAN_EXTRA) $(FLAGS_STAMP)
+	rm -f $(CLEAN_EXTRA) $(FLAGS_STAMP)
 	rm -rf tests/out
