@@ -70,8 +70,8 @@ keyadm/keyadm: $(KEYADM_SRC) $(wildcard keyadm/*.h) $(CORE_LIB)
 -include pam_apikey/module.mk
 -include sasl_apikey/module.mk
 -include tests/module.mk
--include tests/pam/module.mk
--include tests/sasl/module.mk
+-include tests/pam_apikey/module.mk
+-include tests/sasl_apikey/module.mk
 -include tests/hardening/module.mk
 -include fuzz/module.mk
 -include bench/module.mk

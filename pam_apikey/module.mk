@@ -1,5 +1,5 @@
 # pam_apikey.so: linked with the core archive and static libsodium; only
-# the pam_sm_* entry points are exported (version script, tests/pam/symbols.t).
+# the pam_sm_* entry points are exported (version script, tests/pam_apikey/symbols.t).
 # -z nodelete keeps the module mapped after pam_end, so the core's cached
 # store handle (revalidated on every call) survives from one transaction
 # to the next in long-lived services.

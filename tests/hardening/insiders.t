@@ -20,8 +20,8 @@
 #    twin: the same measurement sees a malformed key's shortcut.
 # The time of root's revoke under each attack is printed (# lines).
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/pam/pamlib.sh"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/pam_apikey/pamlib.sh"
 PY=/usr/bin/python3 # the actors run it: not a python under /root
 [ "$(id -u)" -eq 0 ] || skip_all "needs root (useradd, a setuid install)"
 for c in useradd userdel groupadd groupdel setpriv flock make tar gdb "$PY"; do
