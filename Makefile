@@ -70,6 +70,7 @@ keyadm/keyadm: $(KEYADM_SRC) $(wildcard keyadm/*.h) $(CORE_LIB)
 -include pam_apikey/module.mk
 -include sasl_apikey/module.mk
 -include tests/module.mk
+-include tests/lib/module.mk
 -include tests/common/module.mk
 -include tests/pam_apikey/module.mk
 -include tests/sasl_apikey/module.mk

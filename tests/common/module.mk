@@ -4,11 +4,12 @@
 #           tests/common/store.t tests/common/audit.t tests/common/events.t
 # Sources:  tests/common/<name>.c for each, with the fixture
 #           tests/common/unit.c tests/common/unit.h and tests/tap.h
-# Needs:    common/module.mk (CORE_LIB, CORE_LIBS), tests/module.mk (TEST_CFLAGS)
+# Needs:    common/module.mk (CORE_LIB, CORE_LIBS), tests/module.mk (TEST_CFLAGS),
+#           tests/lib/module.mk (TL_FORGE: verify.t's forged key)
 UNIT_TESTS := tests/common/key.t tests/common/record.t tests/common/util.t \
               tests/common/cidr.t tests/common/keystate.t tests/common/verify.t \
               tests/common/store.t tests/common/audit.t tests/common/events.t
-UNIT_FIXTURE := tests/common/unit.c
+UNIT_FIXTURE := tests/common/unit.c $(TL_FORGE)
 TEST_BINS += $(UNIT_TESTS)
 CLEAN_EXTRA += $(UNIT_TESTS)
 

@@ -22,6 +22,7 @@ int make_store(char keys[K_N][AK_KEY_MAX + 1]);
 void fill_key(struct ak_key *k);
 /* Verifies key as user for svc from src against db. */
 enum ak_result try_key(const char *user, const char *key, const char *svc, const char *src);
-/* Writes into out a key with real's id, another secret and a valid check. */
+/* Writes into out a key with real's id, another secret and a valid check
+ * (tests/lib/forge.h). */
 void forge(char *out, const char *real);
 #endif

@@ -47,27 +47,6 @@ json_get() {
 	printf '%s' "$1" | python3 -c 'import json,sys; j=json.load(sys.stdin); print('"$2"')'
 }
 
-# forge KEYFILE OUT [newid]: the same prefix and id (with newid: a random
-# id, a key that does not exist) with another secret and a correct check:
-# a well-formed key that must never be accepted.
-forge() {
-	python3 - "$@" <<'PY'
-import secrets, sys, zlib
-b62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-key = open(sys.argv[1]).read().strip()
-prefix, kid, rest = key.split("_", 2)
-if len(sys.argv) > 3:
-    kid = "".join(secrets.choice(b62) for _ in range(12))
-head = prefix + "_" + kid + "_" + "".join(secrets.choice(b62) for _ in range(43))
-v = zlib.crc32(head.encode()) & 0xffffffff
-check = ""
-for _ in range(6):
-    check = b62[v % 62] + check
-    v //= 62
-open(sys.argv[2], "w").write(head + check + "\n")
-PY
-}
-
 # no_key_in TEXT KEYFILE: TEXT does not contain the key or its secret.
 no_key_in() {
 	_k=$(cat "$2")

@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/pamconv.h"
+
 static char key[70000];
+static const char *secret = key;
 
 static const struct {
 	const char *name;
@@ -43,21 +46,6 @@ static int rc_of(const char *name)
 	exit(2);
 }
 
-static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	int i;
-
-	(void)data;
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF)
-			r[i].resp = strdup(key);
-	*resp = r;
-	return PAM_SUCCESS;
-}
-
 static void read_file(char *buf, size_t cap, const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -75,7 +63,7 @@ static void read_file(char *buf, size_t cap, const char *path)
 
 static int start(pam_handle_t **ph, char **argv)
 {
-	static struct pam_conv c = {conv, NULL};
+	static struct pam_conv c = {tl_pam_conv, &secret};
 	const char *rhost = getenv("PAMCASE_RHOST");
 
 	if (pam_start_confdir(argv[2], argv[3], &c, argv[1], ph) != PAM_SUCCESS)

@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/saslcb.h"
+
 #ifndef CLIENT_PLUGIN_DIR
 #define CLIENT_PLUGIN_DIR "/usr/lib/x86_64-linux-gnu/sasl2"
 #endif
@@ -37,118 +39,10 @@
 #define PASS_MAX 70000
 #define OPTS_MAX 32
 
-static const char *server_dir, *user, *authzid = "", *realm;
+static const char *realm;
 static const char *opts[OPTS_MAX];
-static int nopts;
-static sasl_secret_t *secret;
 static char plugin[256] = "?";
 static const char *want_mech;
-
-static const char *result_name(int rc)
-{
-	switch (rc) {
-	case SASL_OK:
-		return "SASL_OK";
-	case SASL_CONTINUE:
-		return "SASL_CONTINUE";
-	case SASL_FAIL:
-		return "SASL_FAIL";
-	case SASL_NOMEM:
-		return "SASL_NOMEM";
-	case SASL_BUFOVER:
-		return "SASL_BUFOVER";
-	case SASL_NOMECH:
-		return "SASL_NOMECH";
-	case SASL_BADPROT:
-		return "SASL_BADPROT";
-	case SASL_NOTDONE:
-		return "SASL_NOTDONE";
-	case SASL_BADPARAM:
-		return "SASL_BADPARAM";
-	case SASL_TRYAGAIN:
-		return "SASL_TRYAGAIN";
-	case SASL_BADMAC:
-		return "SASL_BADMAC";
-	case SASL_NOTINIT:
-		return "SASL_NOTINIT";
-	case SASL_INTERACT:
-		return "SASL_INTERACT";
-	case SASL_BADSERV:
-		return "SASL_BADSERV";
-	case SASL_WRONGMECH:
-		return "SASL_WRONGMECH";
-	case SASL_BADAUTH:
-		return "SASL_BADAUTH";
-	case SASL_NOAUTHZ:
-		return "SASL_NOAUTHZ";
-	case SASL_TOOWEAK:
-		return "SASL_TOOWEAK";
-	case SASL_ENCRYPT:
-		return "SASL_ENCRYPT";
-	case SASL_TRANS:
-		return "SASL_TRANS";
-	case SASL_EXPIRED:
-		return "SASL_EXPIRED";
-	case SASL_DISABLED:
-		return "SASL_DISABLED";
-	case SASL_NOUSER:
-		return "SASL_NOUSER";
-	case SASL_BADVERS:
-		return "SASL_BADVERS";
-	case SASL_UNAVAIL:
-		return "SASL_UNAVAIL";
-	case SASL_NOVERIFY:
-		return "SASL_NOVERIFY";
-	case SASL_PWLOCK:
-		return "SASL_PWLOCK";
-	case SASL_NOCHANGE:
-		return "SASL_NOCHANGE";
-	case SASL_WEAKPASS:
-		return "SASL_WEAKPASS";
-	case SASL_NOUSERPASS:
-		return "SASL_NOUSERPASS";
-	case SASL_NEED_OLD_PASSWD:
-		return "SASL_NEED_OLD_PASSWD";
-	case SASL_CONSTRAINT_VIOLAT:
-		return "SASL_CONSTRAINT_VIOLAT";
-	case SASL_BADBINDING:
-		return "SASL_BADBINDING";
-	default:
-		return "SASL_UNKNOWN";
-	}
-}
-
-static int server_path(void *ctx, const char **path)
-{
-	(void)ctx;
-	*path = server_dir;
-	return SASL_OK;
-}
-
-static int client_path(void *ctx, const char **path)
-{
-	(void)ctx;
-	*path = CLIENT_PLUGIN_DIR;
-	return SASL_OK;
-}
-
-static int getopt_cb(void *ctx, const char *plugname, const char *option, const char **result,
-                     unsigned *len)
-{
-	size_t n = strlen(option);
-	int i;
-
-	(void)ctx;
-	(void)plugname;
-	for (i = nopts - 1; i >= 0; i--)
-		if (strncmp(opts[i], option, n) == 0 && opts[i][n] == '=') {
-			*result = opts[i] + n + 1;
-			if (len)
-				*len = (unsigned)strlen(*result);
-			return SASL_OK;
-		}
-	return SASL_FAIL;
-}
 
 static int log_cb(void *ctx, int level, const char *message)
 {
@@ -163,26 +57,6 @@ static int proxy_cb(sasl_conn_t *conn, void *ctx, const char *requested_user, un
 {
 	(void)conn, (void)ctx, (void)requested_user, (void)rlen, (void)auth_identity;
 	(void)alen, (void)def_realm, (void)urlen, (void)propctx;
-	return SASL_OK;
-}
-
-static int simple(void *ctx, int id, const char **result, unsigned *len)
-{
-	(void)ctx;
-	if (id != SASL_CB_AUTHNAME && id != SASL_CB_USER)
-		return SASL_BADPARAM;
-	*result = id == SASL_CB_USER ? authzid : user;
-	if (len)
-		*len = (unsigned)strlen(*result);
-	return SASL_OK;
-}
-
-static int getsecret(sasl_conn_t *conn, void *ctx, int id, sasl_secret_t **out)
-{
-	(void)conn;
-	(void)ctx;
-	(void)id;
-	*out = secret;
 	return SASL_OK;
 }
 
@@ -202,21 +76,16 @@ static void info_cb(server_sasl_mechanism_t *m, sasl_info_callback_stage_t stage
 	snprintf(plugin, sizeof(plugin), "%s", slash ? slash + 1 : f);
 }
 
-#define CB(f) ((int (*)(void))(void (*)(void))(f))
+#define CB(f) TL_SASL_CB(f)
 
 static sasl_callback_t server_cbs[] = {
-        {SASL_CB_GETPATH, CB(server_path), NULL},
-        {SASL_CB_GETOPT, CB(getopt_cb), NULL},
+        {SASL_CB_GETPATH, CB(tl_sasl_server_path), NULL},
+        {SASL_CB_GETOPT, CB(tl_sasl_getopt), NULL},
         {SASL_CB_LOG, CB(log_cb), NULL},
         {SASL_CB_LIST_END, NULL, NULL},
 };
 static sasl_callback_t proxy_cbs[] = {
         {SASL_CB_PROXY_POLICY, CB(proxy_cb), NULL},
-        {SASL_CB_LIST_END, NULL, NULL},
-};
-static sasl_callback_t client_cbs[] = {
-        {SASL_CB_GETPATH, CB(client_path), NULL}, {SASL_CB_AUTHNAME, CB(simple), NULL},
-        {SASL_CB_USER, CB(simple), NULL},         {SASL_CB_PASS, CB(getsecret), NULL},
         {SASL_CB_LIST_END, NULL, NULL},
 };
 
@@ -278,6 +147,7 @@ static int read_password(void)
 {
 	char *buf = calloc(1, PASS_MAX + 1);
 	size_t n;
+	int rc;
 
 	if (buf == NULL)
 		return -1;
@@ -286,14 +156,10 @@ static int read_password(void)
 		n--;
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
-	secret = calloc(1, sizeof(*secret) + n + 1);
-	if (secret != NULL) {
-		secret->len = n;
-		memcpy(secret->data, buf, n);
-	}
-	memset(buf, 0, PASS_MAX + 1);
+	rc = tl_sasl_set_secret(buf, n);
+	explicit_bzero(buf, PASS_MAX + 1);
 	free(buf);
-	return secret ? 0 : -1;
+	return rc;
 }
 
 /* The exchange: client start, server start, then steps until done. */
@@ -306,14 +172,14 @@ static int exchange(sasl_conn_t *s, sasl_conn_t *c, const char *mech, int initia
 	crc = sasl_client_start(c, mech, NULL, initial ? &out : NULL, initial ? &outlen : NULL,
 	                        &used);
 	if (crc != SASL_OK && crc != SASL_CONTINUE) {
-		fprintf(stderr, "sasl-try: client start: %s\n", result_name(crc));
+		fprintf(stderr, "sasl-try: client start: %s\n", tl_sasl_result_name(crc));
 		return crc;
 	}
 	rc = sasl_server_start(s, mech, out, outlen, &sout, &soutlen);
 	while (rc == SASL_CONTINUE && rounds++ < 10) {
 		crc = sasl_client_step(c, sout, soutlen, NULL, &out, &outlen);
 		if (crc != SASL_OK && crc != SASL_CONTINUE) {
-			fprintf(stderr, "sasl-try: client step: %s\n", result_name(crc));
+			fprintf(stderr, "sasl-try: client step: %s\n", tl_sasl_result_name(crc));
 			return crc;
 		}
 		rc = sasl_server_step(s, out, outlen, &sout, &soutlen);
@@ -330,8 +196,10 @@ int main(int argc, char **argv)
 	int initial = 1, proxy = 0, rc, i, status = 1, round;
 	unsigned rawlen = 0;
 
-	opts[nopts++] = "mech_list=PLAIN LOGIN";
-	opts[nopts++] = "log_level=4";
+	tl_sasl.opts = opts;
+	tl_sasl.client_dir = CLIENT_PLUGIN_DIR;
+	opts[tl_sasl.nopts++] = "mech_list=PLAIN LOGIN";
+	opts[tl_sasl.nopts++] = "log_level=4";
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -339,15 +207,15 @@ int main(int argc, char **argv)
 			return usage();
 		i++;
 		if (strcmp(a, "--plugins") == 0)
-			server_dir = v;
+			tl_sasl.server_dir = v;
 		else if (strcmp(a, "--db") == 0)
 			db = v;
 		else if (strcmp(a, "--mech") == 0)
 			mech = v;
 		else if (strcmp(a, "--user") == 0)
-			user = v;
+			tl_sasl.user = v;
 		else if (strcmp(a, "--authzid") == 0)
-			authzid = v;
+			tl_sasl.authzid = v;
 		else if (strcmp(a, "--service") == 0)
 			service = v;
 		else if (strcmp(a, "--realm") == 0)
@@ -358,8 +226,9 @@ int main(int argc, char **argv)
 			initial = strcmp(v, "yes") == 0;
 		else if (strcmp(a, "--proxy") == 0 && (!strcmp(v, "yes") || !strcmp(v, "no")))
 			proxy = strcmp(v, "yes") == 0;
-		else if (strcmp(a, "--opt") == 0 && strchr(v, '=') != NULL && nopts < OPTS_MAX - 1)
-			opts[nopts++] = v;
+		else if (strcmp(a, "--opt") == 0 && strchr(v, '=') != NULL &&
+		         tl_sasl.nopts < OPTS_MAX - 1)
+			opts[tl_sasl.nopts++] = v;
 		else if (strcmp(a, "--between") == 0)
 			between = v;
 		else if (strcmp(a, "--raw") == 0)
@@ -369,14 +238,15 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (server_dir == NULL || db == NULL || mech == NULL || (user == NULL && !raw && !raw_file))
+	if (tl_sasl.server_dir == NULL || db == NULL || mech == NULL ||
+	    (tl_sasl.user == NULL && !raw && !raw_file))
 		return usage();
 	snprintf(db_opt, sizeof(db_opt), "apikey_db=%s", db);
 	/* --opt pairs come later in the table and win over this default */
 	if (strcmp(db, "none") != 0) {
-		memmove(opts + 1, opts, sizeof(opts[0]) * (size_t)nopts);
+		memmove(opts + 1, opts, sizeof(opts[0]) * (size_t)tl_sasl.nopts);
 		opts[0] = db_opt;
-		nopts++;
+		tl_sasl.nopts++;
 	}
 	want_mech = mech;
 	if (remote != NULL) {
@@ -397,12 +267,12 @@ int main(int argc, char **argv)
 
 	rc = sasl_server_init(server_cbs, "sasl-try");
 	if (rc != SASL_OK) {
-		printf("%s (server init)\n", result_name(rc));
+		printf("%s (server init)\n", tl_sasl_result_name(rc));
 		goto done;
 	}
-	rc = sasl_client_init(client_cbs);
+	rc = sasl_client_init(tl_sasl_client_cbs);
 	if (rc != SASL_OK) {
-		printf("%s (client init)\n", result_name(rc));
+		printf("%s (client init)\n", tl_sasl_result_name(rc));
 		goto done;
 	}
 	sasl_server_plugin_info(mech, info_cb, NULL);
@@ -416,7 +286,7 @@ int main(int argc, char **argv)
 		rc = sasl_server_new(service, "localhost", realm, "127.0.0.1;25",
 		                     remote ? remote_buf : NULL, proxy ? proxy_cbs : NULL, 0, &s);
 		if (rc != SASL_OK) {
-			printf("%s (server new)\n", result_name(rc));
+			printf("%s (server new)\n", tl_sasl_result_name(rc));
 			goto done;
 		}
 		if (rawbuf != NULL) {
@@ -428,7 +298,7 @@ int main(int argc, char **argv)
 			rc = sasl_client_new(service, "localhost", remote ? remote_buf : NULL,
 			                     "127.0.0.1;25", NULL, 0, &c);
 			if (rc != SASL_OK) {
-				printf("%s (client new)\n", result_name(rc));
+				printf("%s (client new)\n", tl_sasl_result_name(rc));
 				goto done;
 			}
 			rc = exchange(s, c, mech, initial);
@@ -444,7 +314,7 @@ int main(int argc, char **argv)
 			       m ? (const char *)m : "?", plugin);
 			status = 0;
 		} else {
-			printf("%s\n", result_name(rc));
+			printf("%s\n", tl_sasl_result_name(rc));
 		}
 		if (c != NULL)
 			sasl_dispose(&c);
@@ -458,10 +328,7 @@ done:
 		sasl_dispose(&s);
 	sasl_server_done();
 	sasl_client_done();
-	if (secret != NULL) {
-		memset(secret->data, 0, secret->len);
-		free(secret);
-	}
+	tl_sasl_clear_secret();
 	if (rawbuf != NULL) {
 		memset(rawbuf, 0, rawlen);
 		free(rawbuf);
