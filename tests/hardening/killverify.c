@@ -1,7 +1,9 @@
 /* The driver of tests/hardening/kill.t: hundreds of keyadm writes (create,
  * disable, enable, set, revoke, rotate), most of them killed with SIGKILL
  * after a random delay, while verifier processes (verifier.c) loop over
- * every key whose right answer is known at every moment.
+ * every key whose right answer is known at every moment. This file: set-up,
+ * the write loop and the figures; kvrun.c plans, runs and kills the
+ * writes, kvjudge.c judges each against the store.
  *
  * After every write the driver opens the store as a reader, runs the
  * consistency check on it, and compares every key with its model: a write

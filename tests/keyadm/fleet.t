@@ -1,10 +1,11 @@
 #!/bin/sh
-# Fleet: keyadm signing-key create, publish, install, status, promote.
-# Every refusal of install (bad or untrusted signature, rollback, fork,
-# another origin, expired, truncated or malformed, a revoked key alive
-# again, a store that is not a replica) is one line naming the reason,
-# exit 1 and the replica's store unchanged, each next to its positive twin;
-# a replica refuses local changes and fails closed when stale.
+# Fleet: keyadm signing-key create, publish, install, status. Every
+# refusal of install here (rollback, bad or untrusted signature, a wrong
+# fleet_trust, truncated or malformed, every changed byte) is one line
+# naming the reason, exit 1 and the replica's store unchanged, each next
+# to its positive twin; a replica refuses local changes. fleet_replica.t:
+# the replica over time (expiry, forks, origins, revived keys, staleness,
+# hooks, promotion).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/keyadm/cli.sh"
 . "$TOP/tests/keyadm/fleetlib.sh"
