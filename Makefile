@@ -71,7 +71,7 @@ PAM_LIBS           = $(call pkg_flags,--libs,pam,libpam0g-dev)
 SASL_CFLAGS        = $(call pkg_flags,--cflags,libsasl2,libsasl2-dev)
 SASL_LIBS          = $(call pkg_flags,--libs,libsasl2,libsasl2-dev)
 ZLIB_LIBS          = $(call pkg_flags,--libs,zlib,zlib1g-dev)
-# libpamtest (and pam_wrapper) for tests/pam/libpamtest.t only: DEPS_TEST.
+# libpamtest (and pam_wrapper) for tests/pam_apikey/libpamtest.t only: DEPS_TEST.
 PAMTEST_CFLAGS     = $(call pkg_flags,--cflags,libpamtest,libpamtest0-dev)
 PAMTEST_LIBS       = $(call pkg_flags,--libs,libpamtest,libpamtest0-dev)
 
@@ -92,8 +92,10 @@ include keyadm/module.mk
 include pam_apikey/module.mk
 include sasl_apikey/module.mk
 include tests/module.mk
-include tests/pam/module.mk
-include tests/sasl/module.mk
+include tests/lib/module.mk
+include tests/common/module.mk
+include tests/pam_apikey/module.mk
+include tests/sasl_apikey/module.mk
 include tests/hardening/module.mk
 include fuzz/module.mk
 include bench/module.mk

@@ -25,8 +25,8 @@ if [ $# -eq 0 ]; then
 	exit 0
 fi
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/pam/pamlib.sh"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/pam_apikey/pamlib.sh"
 . "$TOP/tests/deploy/snippet.sh"
 . "$TOP/tests/deploy/fleetlib.sh"
 csv=$TOP/bench/out/fleet.csv

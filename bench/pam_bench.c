@@ -9,29 +9,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/pamconv.h"
 #include "stats.h"
 
 static char password[512];
-
-static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	int i;
-
-	(void)data;
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			r[i].resp = strdup(password);
-	*resp = r;
-	return PAM_SUCCESS;
-}
+static const char *secret = password;
 
 static int one(const char *confdir, const char *service, const char *user, pam_handle_t **reuse)
 {
-	struct pam_conv c = {conv, NULL};
+	struct pam_conv c = {tl_pam_conv, &secret};
 	pam_handle_t *ph = reuse ? *reuse : NULL;
 	int rc;
 

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/pamconv.h"
+
 struct attempt {
 	double start, end;
 	int victim, ok;
@@ -35,24 +37,9 @@ static double now_us(void)
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-static int conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	int i;
-
-	(void)msg;
-	(void)data;
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++)
-		r[i].resp = strdup(pw);
-	*resp = r;
-	return PAM_SUCCESS;
-}
-
 static int auth(const char *confdir, const char *service, const char *user, const char *key)
 {
-	struct pam_conv c = {conv, NULL};
+	struct pam_conv c = {tl_pam_conv, &pw};
 	pam_handle_t *ph = NULL;
 	int rc;
 

@@ -10,78 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/saslcb.h"
 #include "stats.h"
 
-static const char *server_dir, *client_dir, *user;
 static char password[512];
-static char **opts;
-static int nopts;
-static sasl_secret_t *secret;
-
-static int server_path(void *ctx, const char **path)
-{
-	(void)ctx;
-	*path = server_dir;
-	return SASL_OK;
-}
-
-static int client_path(void *ctx, const char **path)
-{
-	(void)ctx;
-	*path = client_dir;
-	return SASL_OK;
-}
-
-static int getopt_cb(void *ctx, const char *plugin, const char *option, const char **result,
-                     unsigned *len)
-{
-	size_t n = strlen(option);
-	int i;
-
-	(void)ctx;
-	(void)plugin;
-	for (i = 0; i < nopts; i++)
-		if (strncmp(opts[i], option, n) == 0 && opts[i][n] == '=') {
-			*result = opts[i] + n + 1;
-			if (len)
-				*len = (unsigned)strlen(*result);
-			return SASL_OK;
-		}
-	return SASL_FAIL;
-}
-
-static int simple(void *ctx, int id, const char **result, unsigned *len)
-{
-	(void)ctx;
-	if (id != SASL_CB_AUTHNAME && id != SASL_CB_USER)
-		return SASL_BADPARAM;
-	*result = id == SASL_CB_USER ? "" : user;
-	if (len)
-		*len = (unsigned)strlen(*result);
-	return SASL_OK;
-}
-
-static int getsecret(sasl_conn_t *conn, void *ctx, int id, sasl_secret_t **out)
-{
-	(void)conn;
-	(void)ctx;
-	(void)id;
-	*out = secret;
-	return SASL_OK;
-}
-
-/* libsasl2 stores callbacks as int (*)(void); casting through a
- * function-pointer type with no arguments keeps -Wcast-function-type quiet. */
-#define CB(f) ((int (*)(void))(void (*)(void))(f))
 
 static sasl_callback_t server_cbs[] = {
-        {SASL_CB_GETPATH, CB(server_path), NULL},
-        {SASL_CB_GETOPT, CB(getopt_cb), NULL},
-        {SASL_CB_LIST_END, NULL, NULL},
-};
-static sasl_callback_t client_cbs[] = {
-        {SASL_CB_GETPATH, CB(client_path), NULL}, {SASL_CB_AUTHNAME, CB(simple), NULL},
-        {SASL_CB_USER, CB(simple), NULL},         {SASL_CB_PASS, CB(getsecret), NULL},
+        {SASL_CB_GETPATH, TL_SASL_CB(tl_sasl_server_path), NULL},
+        {SASL_CB_GETOPT, TL_SASL_CB(tl_sasl_getopt), NULL},
         {SASL_CB_LIST_END, NULL, NULL},
 };
 
@@ -109,7 +45,6 @@ int main(int argc, char **argv)
 {
 	struct ak_stats st;
 	long iters, i, fails = 0;
-	size_t n;
 
 	if (argc < 5 || fgets(password, sizeof(password), stdin) == NULL) {
 		fprintf(stderr, "usage: sasl_bench SERVER_DIR CLIENT_DIR USER ITERATIONS "
@@ -117,18 +52,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	password[strcspn(password, "\n")] = '\0';
-	server_dir = argv[1];
-	client_dir = argv[2];
-	user = argv[3];
+	tl_sasl.server_dir = argv[1];
+	tl_sasl.client_dir = argv[2];
+	tl_sasl.user = argv[3];
 	iters = strtol(argv[4], NULL, 10);
-	opts = argv + 5;
-	nopts = argc - 5;
-	n = strlen(password);
-	secret = calloc(1, sizeof(*secret) + n + 1);
-	secret->len = n;
-	memcpy(secret->data, password, n);
-	if (sasl_server_init(server_cbs, "bench") != SASL_OK ||
-	    sasl_client_init(client_cbs) != SASL_OK) {
+	tl_sasl.opts = (const char *const *)(argv + 5);
+	tl_sasl.nopts = argc - 5;
+	if (tl_sasl_set_secret(password, strlen(password)) != 0 ||
+	    sasl_server_init(server_cbs, "bench") != SASL_OK ||
+	    sasl_client_init(tl_sasl_client_cbs) != SASL_OK) {
 		fprintf(stderr, "sasl_bench: SASL init failed\n");
 		return 1;
 	}
@@ -144,5 +76,7 @@ int main(int argc, char **argv)
 	stats_print(&st, fails);
 	sasl_server_done();
 	sasl_client_done();
+	tl_sasl_clear_secret();
+	explicit_bzero(password, sizeof(password));
 	return fails ? 1 : 0;
 }

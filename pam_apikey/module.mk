@@ -5,7 +5,7 @@
 #           (SODIUM_CFLAGS, PAM_LIBS)
 $(call needs,CORE_LIB CORE_LIBS)
 # Linked with the core archive and static libsodium; only the pam_sm_*
-# entry points are exported (version script, tests/pam/symbols.t).
+# entry points are exported (version script, tests/pam_apikey/symbols.t).
 # -z nodelete keeps the module mapped after pam_end, so the core's cached
 # store handle (revalidated on every call) survives from one transaction
 # to the next in long-lived services.

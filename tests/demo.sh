@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 keyadm="$top/keyadm/keyadm"
 pam_so="$top/pam_apikey/pam_apikey.so"
 sasl_so="$top/sasl_apikey/libapikey.so"
-sasl_try="$top/tests/sasl/sasl-try"
+sasl_try="$top/tests/sasl_apikey/sasl-try"
 dir=$(mktemp -d /tmp/apikey-demo.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 chmod 755 "$dir"

@@ -44,6 +44,12 @@ like() {
 unlike() {
 	if printf '%s\n' "$2" | grep -Eq -- "$3"; then not_ok "$1 (found /$3/)"; else ok "$1"; fi
 }
+# forge KEYFILE OUT [newid]: the same prefix and id (with newid: a random
+# id, a key that does not exist) with another secret and a correct check:
+# a well-formed key that must never be accepted (tests/lib/keyforge, the
+# one forger of the tests and the bench: tests/lib/forge.c).
+forge() { "$TOP/tests/lib/keyforge" "$@"; }
+
 # A private temporary directory, removed at exit; extra cleanup via
 # at_exit "command".
 _cleanups=""

@@ -16,7 +16,7 @@ export TOP="$top" # the tests find the tree by it
 # Each test runs in a private mount namespace whose /dev/log leads nowhere:
 # what the programs under test send to syslog (keyadm's changes, the
 # module's refusals) stays out of this machine's logs. Tests that read
-# syslog bind their own listener there (tests/pam/logns.sh).
+# syslog bind their own listener there (tests/pam_apikey/logns.sh).
 if [ -e /dev/log ] && unshare --mount --propagation private true 2>/dev/null; then
 	isolate() {
 		unshare --mount --propagation private sh -c \

@@ -20,7 +20,7 @@ printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/pol
 PKGS="apikey libpam-apikey libsasl2-modules-apikey"
 deb() { echo "$DEBS/${1}_${V}_$A.deb"; }
 SASLDIR=/usr/lib/$M/sasl2
-TRY="$TOP/tests/sasl/sasl-try"
+TRY="$TOP/tests/sasl_apikey/sasl-try"
 
 # ---- what is there before: a Unix user with a password, a sasldb user
 U=akdeb$$
@@ -59,7 +59,7 @@ st_in() {
 }
 # A real sshd with Debian's own PAM service file, its own host key and
 # config on 127.0.0.1; it runs, unrestarted, through the whole test.
-. "$TOP/tests/pam/pamlib.sh"
+. "$TOP/tests/pam_apikey/pamlib.sh"
 PORT=$(free_port)
 sshd_conf "$TMP" "$PORT"
 mkdir -m 0755 /run/sshd
@@ -89,7 +89,7 @@ if [ "$have_try" = 1 ]; then
 	st "before: the sasldb user logs in with stock PLAIN" "^SASL_OK user=carol .*plugin=plain" "$TMP/spw"
 	st "before: a wrong sasldb password does not" "^SASL_BADAUTH" "$TMP/wpw"
 else
-	skip "tests/sasl/sasl-try is not built (make check builds it)"
+	skip "tests/sasl_apikey/sasl-try is not built (make check builds it)"
 fi
 
 # ---- install every package

@@ -1,5 +1,5 @@
 # Helpers for the deployment tests, sourced first (it sources tests/lib.sh,
-# tests/cli/cli.sh and tests/sasl/sasllib.sh): the recipes of
+# tests/keyadm/cli.sh and tests/sasl_apikey/sasllib.sh): the recipes of
 # sasl_apikey(8) applied to the configuration as the Debian packages ship
 # it, in private copies, with the real daemons on 127.0.0.1.
 #
@@ -8,8 +8,8 @@
 # own), so that nothing it mounts is seen outside it:
 #   [ -n "${DEPLOY_NS:-}" ] || exec env DEPLOY_NS=1 unshare --mount --propagation private "$0"
 . "$(dirname "$0")/../lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/sasl/sasllib.sh"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/sasl_apikey/sasllib.sh"
 MAN_SASL="$TOP/man/sasl_apikey.8"
 
 # The page's snippets (tests/deploy/snippet.sh). Besides the verbs that

@@ -7,8 +7,8 @@
 # user's IDLE connection stays; a change that is no revocation (set)
 # drops nothing, and neither does a revoke without the hook.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/pam/pamlib.sh"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/pam_apikey/pamlib.sh"
 . "$TOP/tests/deploy/snippet.sh"
 . "$TOP/tests/deploy/dovecotlib.sh"
 MAN="$TOP/man/pam_apikey.8"

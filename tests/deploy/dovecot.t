@@ -7,7 +7,7 @@
 # the copy's conf.d: a private base_dir, state_dir and log, 127.0.0.1 and
 # a free port, ssl = no (the package's certificate is made by its
 # a free port, maildir homes. The real `dovecot -F -c COPY/dovecot.conf`
-# runs in a private mount namespace (tests/pam/logns.sh) whose
+# runs in a private mount namespace (tests/pam_apikey/logns.sh) whose
 # /etc/dovecot and /etc/pam.d/dovecot are the private copies, bound over
 # them: the stock files' absolute paths (the certificate that the
 # package's postinst would make, here a self-signed one in the copy) and
@@ -21,8 +21,8 @@
 # shipped hook conf/hooks.d/dovecot-auth-cache-flush has run from keyadm.
 # The uses are in keyadm list; no secret in any log.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/pam/pamlib.sh"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/pam_apikey/pamlib.sh"
 . "$TOP/tests/deploy/snippet.sh"
 . "$TOP/tests/deploy/f2blib.sh"
 . "$TOP/tests/deploy/dovecotlib.sh"

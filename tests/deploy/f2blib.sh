@@ -1,5 +1,5 @@
 # fail2ban helpers for the deployment tests (sourced after tests/lib.sh
-# and tests/pam/pamlib.sh): the stock configuration with the shipped
+# and tests/pam_apikey/pamlib.sh): the stock configuration with the shipped
 # filter, and the captured syslog as a syslog daemon writes it to a file.
 F2B="$TMP/fail2ban"
 

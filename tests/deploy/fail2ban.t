@@ -2,22 +2,22 @@
 # shellcheck disable=SC2086 # key file lists split on purpose
 # The shipped fail2ban filter (conf/fail2ban/filter.d/apikey.conf) through
 # the real fail2ban-regex, over lines the real module and plugin sent to
-# syslog(3): pam_apikey through the real libpam (tests/pam/pamcase) and
+# syslog(3): pam_apikey through the real libpam (tests/pam_apikey/pamcase) and
 # sasl_apikey through the real libsasl2 with the library's own syslog
 # logging (tests/deploy/sasl_syslog.py), captured by a private /dev/log
-# (tests/pam/logns.sh) and written as a syslog daemon writes auth.log.
+# (tests/pam_apikey/logns.sh) and written as a syslog daemon writes auth.log.
 # Every key failure counts for the client's address (one address per
 # result code); a success, result=UNAVAILABLE (a broken store), keyadm's
 # own lines and a hostile rhost that carries an address count for nobody.
 # The example jail is disabled as shipped and loads with the stock
 # configuration once enabled.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/pam/pamlib.sh"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/pam_apikey/pamlib.sh"
 . "$TOP/tests/deploy/f2blib.sh"
-CASE="$TOP/tests/pam/pamcase"
+CASE="$TOP/tests/pam_apikey/pamcase"
 PLUGIN="$TOP/sasl_apikey/libapikey.so"
-need "pam_apikey.so, libapikey.so or tests/pam/pamcase is not built" test -f "$SO" -a -f "$PLUGIN" -a -x "$CASE"
+need "pam_apikey.so, libapikey.so or tests/pam_apikey/pamcase is not built" test -f "$SO" -a -f "$PLUGIN" -a -x "$CASE"
 need "fail2ban is not installed" have fail2ban-regex fail2ban-client
 need "no stock fail2ban configuration in /etc/fail2ban" test -f /etc/fail2ban/filter.d/common.conf
 need "no private mount namespace here (unshare --mount)" logns_works

@@ -16,14 +16,14 @@
 # junk that it drops is refused and changes nothing. Cut off for longer
 # than the bundles' validity, a replica refuses every key (stale).
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/pam/pamlib.sh"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/pam_apikey/pamlib.sh"
 . "$TOP/tests/deploy/snippet.sh"
 . "$TOP/tests/deploy/fleetlib.sh"
 N=${FLEET_HOSTS:-3}
 # The hosts' sshd and the hook's ssh and rsync run inside namespaces the
 # sanitizers' preload does not reach: the PAM module under ASan is tested
-# by deploy/sshd.t and tests/pam instead.
+# by deploy/sshd.t and tests/pam_apikey instead.
 unsanitized "the fleet's sshd in its namespaces"
 need "pam_apikey.so is not built" test -f "$SO"
 need "needs root (namespaces, useradd, sshd)" test "$(id -u)" -eq 0

@@ -1,5 +1,5 @@
-# Helpers for the fleet tests (sourced after tests/lib.sh, tests/cli/cli.sh,
-# tests/pam/pamlib.sh and tests/deploy/snippet.sh): a primary and N
+# Helpers for the fleet tests (sourced after tests/lib.sh, tests/keyadm/cli.sh,
+# tests/pam_apikey/pamlib.sh and tests/deploy/snippet.sh): a primary and N
 # replicas, each a network namespace of this test on one bridge (10.254.0.0/24
 # exists only inside them), each replica with its own sshd using pam_apikey
 # on its own store, the primary pushing with keyadm(8)'s FLEET wiring.

@@ -11,8 +11,8 @@
 # and the password's keep running; a stale record (a live unrelated
 # process, a wrong start time) is not killed; the records hold no secret.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/pam/pamlib.sh"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/pam_apikey/pamlib.sh"
 . "$TOP/tests/deploy/snippet.sh"
 MAN="$TOP/man/pam_apikey.8"
 need_sshd chpasswd

@@ -100,7 +100,7 @@ pam_localize() {
 # sshd_stock: Debian's stock sshd_config in $TMP/sshd_config, after a
 # listener on 127.0.0.1:$PORT (a free port), this test's host key, PID file
 # and LogLevel VERBOSE, with the man page's ($MAN) keyboard-interactive
-# snippet applied; then the real sshd on it (start_sshd, tests/pam/pamlib.sh).
+# snippet applied; then the real sshd on it (start_sshd, tests/pam_apikey/pamlib.sh).
 sshd_stock() {
 	PORT=$(free_port)
 	ssh-keygen -q -t ed25519 -N '' -C '' -f "$TMP/hostkey"

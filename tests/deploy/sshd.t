@@ -13,8 +13,8 @@
 # (nonkey=ignore): the password works again, a bad key still fails. The
 # use is in keyadm list; no secret in any log.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/pam/pamlib.sh"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/pam_apikey/pamlib.sh"
 . "$TOP/tests/deploy/snippet.sh"
 . "$TOP/tests/deploy/f2blib.sh"
 MAN="$TOP/man/pam_apikey.8"

@@ -3,7 +3,7 @@
 # no temporary copy is left behind, and the store works once there is room.
 # Needs root for a small tmpfs, mounted on the test's own directory.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
+. "$TOP/tests/keyadm/cli.sh"
 mnt="$TMP/small"
 mkdir -p "$mnt"
 if ! mount -t tmpfs -o size=512k,mode=0755 tmpfs "$mnt" 2>/dev/null; then

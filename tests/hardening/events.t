@@ -8,10 +8,10 @@
 # the shipped logrotate file (shown in keyadm.8), run four times by the real
 # logrotate under the services, keeps every use and failure readable.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/sasl/sasllib.sh"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/sasl_apikey/sasllib.sh"
 . "$TOP/tests/hardening/hlib.sh"
-for b in bench/pam_bench bench/sasl_bench tests/pam/pamcase; do
+for b in bench/pam_bench bench/sasl_bench tests/pam_apikey/pamcase; do
 	[ -x "$TOP/$b" ] || { not_ok "$b built"; done_testing; exit 1; }
 done
 need "needs root (setpriv to a service user, a private mount namespace)" test "$(id -u)" -eq 0
@@ -24,7 +24,7 @@ EV="$TMP/keys.events"
 new_store
 bench_setup
 bench_as nobody nogroup
-cp "$TOP/tests/pam/pamcase" "$SASLTRY" "$TMP/bin/"
+cp "$TOP/tests/pam_apikey/pamcase" "$SASLTRY" "$TMP/bin/"
 cp "$TMP/pam.d/apikey" "$TMP/pam.d/sshd"
 A=$(new_key "$TMP/a" alice)
 B=$(new_key "$TMP/b" bob)

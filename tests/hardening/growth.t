@@ -4,7 +4,7 @@
 # through the real libraries leave the resident size where it was after
 # warm-up. A leak of 32 bytes per login would add 320 KiB.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
+. "$TOP/tests/keyadm/cli.sh"
 . "$TOP/tests/hardening/hlib.sh"
 for b in pam_bench sasl_bench; do
 	[ -x "$TOP/bench/$b" ] || { not_ok "bench/$b built"; done_testing; exit 1; }

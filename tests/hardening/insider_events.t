@@ -10,8 +10,8 @@
 # distinct ids and 70 000 distinct service names: keyadm failures stays
 # within 64 MB and a few seconds and says which bound it hit.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/pam/pamlib.sh"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/pam_apikey/pamlib.sh"
 need "needs root (useradd, setpriv)" test "$(id -u)" -eq 0
 for c in useradd groupadd setpriv python3; do
 	need "$c is not installed" have "$c"

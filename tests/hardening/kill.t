@@ -9,7 +9,7 @@
 # every answer against what the store held while it ran. The real PAM
 # module and SASL plugin log in all along with keys no write touches.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
+. "$TOP/tests/keyadm/cli.sh"
 . "$TOP/tests/hardening/hlib.sh"
 KV="$TOP/tests/hardening/killverify"
 for b in "$KV" "$TOP/bench/pam_bench" "$TOP/bench/sasl_bench"; do

@@ -6,7 +6,7 @@
 # loops run is refused from the first attempt that starts after keyadm
 # revoke returned (bench/revoke_load records every attempt's times).
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
+. "$TOP/tests/keyadm/cli.sh"
 . "$TOP/tests/hardening/hlib.sh"
 for b in pam_bench sasl_bench revoke_load; do
 	[ -x "$TOP/bench/$b" ] || { not_ok "bench/$b built"; done_testing; exit 1; }

@@ -7,10 +7,10 @@
 # refuses to touch it. So is a store in a directory others could write.
 # Nothing waits: a FIFO is refused, not opened.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/sasl/sasllib.sh"
-CASE="$TOP/tests/pam/pamcase"
-need "tests/pam/pamcase is not built" test -x "$CASE"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/sasl_apikey/sasllib.sh"
+CASE="$TOP/tests/pam_apikey/pamcase"
+need "tests/pam_apikey/pamcase is not built" test -x "$CASE"
 need "no private mount namespace for a captured syslog" logns_works
 need "the syslog listener does not start" start_syslog
 

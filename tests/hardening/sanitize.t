@@ -6,8 +6,8 @@
 # leak in our programs into reports that fail the test, and a program of
 # the system loads the module only with libasan preloaded (san_env).
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/pam/pamlib.sh"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/pam_apikey/pamlib.sh"
 need "nm and readelf (binutils) are missing" have nm readelf cc
 
 # instrumented FILE: FILE calls into ASan (an object) or needs its runtime.

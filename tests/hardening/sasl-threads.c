@@ -57,7 +57,7 @@ static int get_opt(void *ctx, const char *plugin, const char *option, const char
 	return SASL_OK;
 }
 
-/* The plugin's lines are not needed here (tests/sasl check them); keeping
+/* The plugin's lines are not needed here (tests/sasl_apikey check them); keeping
  * them off syslog keeps a shared machine's log clean. */
 static int quiet_log(void *ctx, int level, const char *msg)
 {

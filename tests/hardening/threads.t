@@ -11,8 +11,8 @@
 # the same runs with a copy of the core whose store-cache mutex is
 # compiled out must be reported by each detector.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
-. "$TOP/tests/sasl/sasllib.sh"
+. "$TOP/tests/keyadm/cli.sh"
+. "$TOP/tests/sasl_apikey/sasllib.sh"
 
 unsanitized "Helgrind and ThreadSanitizer do not run beside ASan; the normal make check runs this"
 need "valgrind is not installed" have valgrind

@@ -4,7 +4,7 @@
 # lost, with valid and rejected keys. Long-lived servers (smtpd,
 # memcached) authenticate thousands of times in one process.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/cli/cli.sh"
+. "$TOP/tests/keyadm/cli.sh"
 unsanitized "valgrind and ASan do not mix: the sanitizers check this build"
 command -v valgrind >/dev/null || skip_all "valgrind not installed"
 for b in pam_bench sasl_bench; do
