@@ -16,8 +16,7 @@ int tl_pam_conv(int n, const struct pam_message **msg, struct pam_response **res
 	if (r == NULL)
 		return PAM_BUF_ERR;
 	for (i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF)
 			r[i].resp = strdup(*secret);
 	*resp = r;
 	return PAM_SUCCESS;
