@@ -11,10 +11,16 @@
 
 #include <sodium.h>
 
-#include "apikey.h"
+#include "apikey_admin.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/apikey-unit.XXXXXX";
+
+/* A status function's outcome as a code: AK_OK, or the reason in e. */
+static int code_of(int rc, const struct ak_error *e)
+{
+	return rc == 0 ? AK_OK : (int)e->code;
+}
 static char db[512];
 
 static void test_names(void)
@@ -333,7 +339,7 @@ static int make_store(char keys[K_N][AK_KEY_MAX + 1])
 	struct ak_error e = {0, ""};
 	struct ak_txn *t = NULL;
 	struct ak_key k;
-	int i;
+	int i, changed;
 
 	if (ak_store_init(db, "ak", (gid_t)-1, "tester", &e) != 0 ||
 	    ak_txn_begin(&t, db, geteuid(), "tester", &e) != 0) {
@@ -345,10 +351,13 @@ static int make_store(char keys[K_N][AK_KEY_MAX + 1])
 			goto fail;
 		if (i == K_REVOKED) {
 			k.expires_ms = 1; /* revoked wins over expired */
-			ak_key_revoke(&k, ak_txn_now(t), "tester", "lost");
+			if (ak_keyrec_revoke(&k, &changed, ak_txn_now(t), "tester", "lost", &e) !=
+			    0)
+				goto fail;
 		}
-		if (i == K_DISABLED)
-			ak_key_disable(&k, ak_txn_now(t), "tester", "audit");
+		if (i == K_DISABLED &&
+		    ak_keyrec_disable(&k, &changed, ak_txn_now(t), "tester", "audit", &e) != 0)
+			goto fail;
 		if (i == K_EXPIRED)
 			k.expires_ms = ak_txn_now(t) - 1;
 		if (i == K_SERVICE && ak_services_parse(&k, "smtp") != 0)
@@ -372,7 +381,7 @@ static enum ak_result try_key(const char *user, const char *key, const char *svc
 	struct ak_verify_res res;
 	struct ak_error e;
 
-	return ak_verify_path(db, geteuid(), &req, &res, &e);
+	return ak_verify_path(&res, db, geteuid(), &req, &e);
 }
 
 /* Independent CRC-32 and base62 check, to forge a key with a real id,
@@ -433,6 +442,7 @@ static void test_verify_order(char keys[K_N][AK_KEY_MAX + 1])
  * through the same write path keyadm uses, and verify again at once. */
 static void test_revoke_seen(char keys[K_N][AK_KEY_MAX + 1])
 {
+	int changed;
 	char id[AK_ID_LEN + 1];
 	struct ak_error e;
 	struct ak_txn *t = NULL;
@@ -443,8 +453,8 @@ static void test_revoke_seen(char keys[K_N][AK_KEY_MAX + 1])
 	memcpy(id, keys[K_GOOD] + 3, AK_ID_LEN);
 	id[AK_ID_LEN] = '\0';
 	if (ak_txn_begin(&t, db, geteuid(), "tester", &e) != 0 ||
-	    ak_store_get_key(ak_txn_store(t), &k, id, &e) != AK_OK ||
-	    ak_key_revoke(&k, ak_txn_now(t), "tester", "test") != 1 ||
+	    ak_store_get_key(&k, ak_txn_store(t), id, &e) != 0 ||
+	    ak_keyrec_revoke(&k, &changed, ak_txn_now(t), "tester", "test", &e) != 0 || !changed ||
 	    ak_txn_put_key(t, &k, &e) != 0 ||
 	    ak_txn_audit(t, "revoke", id, "alice", "test", &e) != 0 || ak_txn_commit(t, &e) != 0) {
 		ok(0, "revoke committed: %s", e.msg);
@@ -469,7 +479,7 @@ static void test_untrusted(char keys[K_N][AK_KEY_MAX + 1])
 		                            NULL,    NULL,         0};
 		struct ak_verify_res res;
 		struct ak_error e;
-		is_int(ak_verify_path(p, geteuid(), &req, &res, &e), AK_UNAVAILABLE,
+		is_int(ak_verify_path(&res, p, geteuid(), &req, &e), AK_UNAVAILABLE,
 		       "symlinked store refused");
 		ok(strstr(e.msg, "symbolic link") != NULL, "error names the symlink");
 	}
@@ -515,17 +525,15 @@ static void test_store_reads(void)
 		ok(0, "store opens: %s", e.msg);
 		return;
 	}
-	ok(ak_store_each_key(st, count_key, &n, &e) == AK_OK && n == K_N,
-	   "each_key sees every key");
-	ok(ak_store_user_keys(st, "alice", count_key, &m, &e) == AK_OK && m == K_N,
+	ok(ak_store_each_key(st, count_key, &n, &e) == 0 && n == K_N, "each_key sees every key");
+	ok(ak_store_user_keys(st, "alice", count_key, &m, &e) == 0 && m == K_N,
 	   "user index lists every key");
 	m = 0;
-	ok(ak_store_user_keys(st, "bob", count_key, &m, &e) == AK_OK && m == 0,
-	   "user without keys");
+	ok(ak_store_user_keys(st, "bob", count_key, &m, &e) == 0 && m == 0, "user without keys");
 	is_int(ak_store_meta(st)->audit_seq, 1 + K_N, "one audit entry per change");
 	is_int(ak_store_meta(st)->generation, 2, "generation counts commits");
-	is_int(ak_store_audit_verify(st, &e), AK_OK, "audit chain verifies");
-	is_int(ak_store_check(st, &e), AK_OK, "store check passes");
+	is_int(ak_store_audit_verify(st, &e), 0, "audit chain verifies");
+	is_int(ak_store_check(st, &e), 0, "store check passes");
 	ak_store_close(st);
 }
 
@@ -563,32 +571,42 @@ static void test_audit_tamper(void)
 		ok(0, "tampered store opens");
 		return;
 	}
-	ok(ak_store_audit_verify(st, &e) == AK_E_CORRUPT && strstr(e.msg, "entry 3") != NULL,
+	ok(ak_store_audit_verify(st, &e) == -1 && e.code == AK_E_CORRUPT &&
+	           strstr(e.msg, "entry 3") != NULL,
 	   "a rewritten audit entry breaks the chain at the next entry");
-	ok(ak_store_check(st, &e) != AK_OK, "store check fails on the broken chain");
+	ok(ak_store_check(st, &e) != 0, "store check fails on the broken chain");
 	ak_store_close(st);
 }
 
 static void test_state_changes(void)
 {
+	struct ak_error e = {AK_OK, ""};
 	struct ak_key k;
+	int ch;
 
 	fill_key(&k);
 	k.state = AK_STATE_ACTIVE;
 	k.expires_ms = 0;
-	ok(ak_key_revoke(&k, 1000, "a", "first") == 1, "revoke changes an active key");
-	ok(ak_key_revoke(&k, 2000, "b", "second") == 0 && k.revoked_ms == 1000 &&
-	           strcmp(k.revoked_reason, "first") == 0 && strcmp(k.revoked_by, "a") == 0,
+	ok(ak_keyrec_revoke(&k, &ch, 1000, "a", "first", NULL) == 0 && ch == 1,
+	   "revoke changes an active key");
+	ok(ak_keyrec_revoke(&k, &ch, 2000, "b", "second", NULL) == 0 && ch == 0 &&
+	           k.revoked_ms == 1000 && strcmp(k.revoked_reason, "first") == 0 &&
+	           strcmp(k.revoked_by, "a") == 0,
 	   "revoking again keeps the first time, reason and actor");
-	ok(ak_key_enable(&k) == -1 && k.state == AK_STATE_REVOKED,
+	ok(ak_keyrec_enable(&k, &ch, &e) == -1 && e.code == AK_E_STATE && ch == 0 &&
+	           k.state == AK_STATE_REVOKED,
 	   "a revoked key cannot be enabled");
-	ok(ak_key_disable(&k, 3000, "a", NULL) == -1, "a revoked key cannot be disabled");
+	ok(ak_keyrec_disable(&k, &ch, 3000, "a", NULL, &e) == -1 && e.code == AK_E_STATE,
+	   "a revoked key cannot be disabled");
 	fill_key(&k);
 	k.state = AK_STATE_ACTIVE;
 	k.expires_ms = 0;
-	ok(ak_key_disable(&k, 1000, "a", "billing") == 1 && ak_key_disable(&k, 2000, "a", "x") == 0,
+	ok(ak_keyrec_disable(&k, &ch, 1000, "a", "billing", NULL) == 0 && ch == 1 &&
+	           ak_keyrec_disable(&k, &ch, 2000, "a", "x", NULL) == 0 && ch == 0,
 	   "disable, then disable again is a no-op");
-	ok(ak_key_enable(&k) == 1 && k.state == AK_STATE_ACTIVE && k.disabled_ms == 0, "enable");
+	ok(ak_keyrec_enable(&k, &ch, NULL) == 0 && ch == 1 && k.state == AK_STATE_ACTIVE &&
+	           k.disabled_ms == 0,
+	   "enable");
 	k.expires_ms = 5;
 	is_str(ak_key_state_at(&k, 10), "expired", "state at a later time is expired");
 	is_str(ak_key_state_at(&k, 1), "active", "state before expiry is active");
@@ -635,7 +653,7 @@ static void test_events(void)
 		printf("# short write\n");
 	close(fd);
 	memset(all, 0, sizeof(all));
-	ok(ak_events_each(path, collect_event, all, &bad, &e) == AK_OK, "events read back");
+	ok(ak_events_each(&bad, path, collect_event, all, &e) == 0, "events read back");
 	ok(all[0].result == AK_REVOKED && strcmp(all[0].id, "AAAAAAAAAAAA") == 0 &&
 	           strcmp(all[0].user, "alice") == 0 && strcmp(all[0].source, "192.0.2.1") == 0,
 	   "fields survive the round trip");
@@ -670,8 +688,8 @@ static void test_events_hostile(void)
 		printf("# short write\n");
 	close(fd);
 	memset(all, 0, sizeof(all));
-	ok(ak_events_each(path, collect_event, all, &bad, &e) == AK_OK &&
-	           all[0].result == AK_REVOKED && all[1].time_ms == 0,
+	ok(ak_events_each(&bad, path, collect_event, all, &e) == 0 && all[0].result == AK_REVOKED &&
+	           all[1].time_ms == 0,
 	   "a line with a NUL byte does not hide the next");
 	is_int(bad, 2,
 	       "it is one bad line, as are seven fields; an unterminated tail (a write in "
@@ -702,19 +720,19 @@ static void test_events_not_a_file(void)
 	   "append to a FIFO being read is refused: not a regular file");
 	ok(read(rfd, buf, sizeof(buf)) <= 0, "and nothing went into the FIFO");
 	memset(all, 0, sizeof(all));
-	is_int(ak_events_each(path, collect_event, all, &bad, &e), AK_E_UNTRUSTED,
+	is_int(code_of(ak_events_each(&bad, path, collect_event, all, &e), &e), AK_E_UNTRUSTED,
 	       "reading a FIFO is refused, not waited on");
 	close(rfd);
-	is_int(ak_events_each(path, collect_event, all, &bad, &e), AK_E_UNTRUSTED,
+	is_int(code_of(ak_events_each(&bad, path, collect_event, all, &e), &e), AK_E_UNTRUSTED,
 	       "also with no writer");
 	ok(all[0].time_ms == 0 && bad == 0, "no event seen in a FIFO");
 	unlink(path);
 	ok(mkdir(path, 0770) == 0, "a directory in the events file's place");
 	ok(ak_event_append(path, &req, &res, &e) != 0, "append to a directory fails");
-	is_int(ak_events_each(path, collect_event, all, &bad, &e), AK_E_UNTRUSTED,
+	is_int(code_of(ak_events_each(&bad, path, collect_event, all, &e), &e), AK_E_UNTRUSTED,
 	       "reading a directory is refused, not taken for an empty file");
 	rmdir(path);
-	is_int(ak_events_each(path, collect_event, all, &bad, &e), AK_E_NOENT,
+	is_int(code_of(ak_events_each(&bad, path, collect_event, all, &e), &e), AK_E_NOENT,
 	       "a missing file is AK_E_NOENT");
 }
 
