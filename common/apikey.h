@@ -148,6 +148,6 @@ int ak_session_record(struct ak_session **out, const char *dir, const char *id, 
 /* Removes s's record from dir if it is still the one of s's process (s
  * itself stays: the caller frees it). -1 when it was already gone (e
  * names the record). */
-int ak_session_end(struct ak_session *s, const char *dir, struct ak_error *e) AK_WARN_UNUSED;
+int ak_session_end(const struct ak_session *s, const char *dir, struct ak_error *e) AK_WARN_UNUSED;
 
 #endif

@@ -375,7 +375,7 @@ struct ak_session {
 	char name[AK_SESSION_NAME_MAX]; /* the record's file name */
 };
 /* The start time of pid in clock ticks since boot: 0 running, 1 a
- * zombie (it has ended), -1 gone. */
+ * zombie (it has ended), -1 gone (not a status: three answers). */
 int ak_proc_start(uint64_t *ticks, pid_t pid) AK_WARN_UNUSED;
 /* The same, and the parent's pid when ppid is not NULL. */
 int ak_proc_stat(pid_t *ppid, uint64_t *ticks, pid_t pid) AK_WARN_UNUSED;

@@ -433,7 +433,7 @@ int ak_session_record(struct ak_session **out, const char *dir, const char *id, 
 	return 0;
 }
 
-int ak_session_end(struct ak_session *s, const char *dir, struct ak_error *e)
+int ak_session_end(const struct ak_session *s, const char *dir, struct ak_error *e)
 {
 	if (s == NULL) {
 		ak_err_set(e, AK_E_INVAL, "no session");

@@ -393,7 +393,6 @@ int ak_store_get_key(struct ak_key *out, const struct ak_store *st, const char *
 	else if (!found)
 		ak_err_set(e, AK_E_NOENT, "no such key");
 	return found ? 0 : -1;
-	return 0;
 }
 
 static int is_key_record(datum k)

@@ -410,7 +410,7 @@ EXPORT int pam_sm_close_session(pam_handle_t *ph, int flags, int argc, const cha
 		return PAM_SERVICE_ERR;
 	if (pam_get_data(ph, DATA_SESSION, &data) != PAM_SUCCESS || data == NULL)
 		return PAM_IGNORE;
-	if (ak_session_end((struct ak_session *)(uintptr_t)data, o.sessions, &e) != 0 && o.debug)
+	if (ak_session_end(data, o.sessions, &e) != 0 && o.debug)
 		pam_syslog(ph, LOG_DEBUG, "%s", e.msg);
 	(void)pam_set_data(ph, DATA_SESSION, NULL, NULL);
 	return PAM_SUCCESS;
