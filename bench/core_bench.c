@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "apikey.h"
+#include "apikey_admin.h"
 #include "stats.h"
 
 #define MAXK 1000
@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 		req.user = users[i % n];
 		req.key = keys[i % n];
 		req.key_len = strlen(req.key);
-		bad += ak_verify(st, &req, &res) != AK_VALID;
+		bad += ak_verify(&res, st, &req) != AK_VALID;
 	}
 	warm = (double)iters / ((now_us() - t0) / 1e6);
 	ak_store_close(st);
@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 		req.user = users[i % n];
 		req.key = keys[i % n];
 		req.key_len = strlen(req.key);
-		bad += ak_verify_path(argv[1], 0, &req, &res, &e) != AK_VALID;
+		bad += ak_verify_path(&res, argv[1], 0, &req, &e) != AK_VALID;
 	}
 	path = (double)(iters / 4) / ((now_us() - t0) / 1e6);
 	printf("%.0f %.0f %.2f %ld\n", warm, path, 1e6 / path, bad);

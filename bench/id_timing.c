@@ -13,7 +13,7 @@
 
 #include <sodium.h>
 
-#include "apikey.h"
+#include "apikey_admin.h"
 #include "lib/forge.h"
 #include "stats.h"
 
@@ -65,15 +65,15 @@ int main(int argc, char **argv)
 		req.key = wrong;
 		req.key_len = len;
 		stats_start(&real);
-		bad += ak_verify(st, &req, &res) != AK_NOT_FOUND;
+		bad += ak_verify(&res, st, &req) != AK_NOT_FOUND;
 		stats_stop(&real);
 		req.key = none;
 		stats_start(&unknown);
-		bad += ak_verify(st, &req, &res) != AK_NOT_FOUND;
+		bad += ak_verify(&res, st, &req) != AK_NOT_FOUND;
 		stats_stop(&unknown);
 		req.key = bent;
 		stats_start(&typo);
-		bad += ak_verify(st, &req, &res) != AK_MALFORMED;
+		bad += ak_verify(&res, st, &req) != AK_MALFORMED;
 		stats_stop(&typo);
 	}
 	ak_store_close(st);

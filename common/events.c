@@ -39,6 +39,57 @@ int ak_events_path(char *out, size_t cap, const char *db)
 	return 0;
 }
 
+int ak_events_choose(char *out, size_t cap, int *off, const char *events, const char *db,
+                     struct ak_error *e)
+{
+	if (out == NULL || cap == 0 || off == NULL) {
+		ak_err_set(e, AK_E_INVAL, "no buffer for the events path");
+		return -1;
+	}
+	out[0] = '\0';
+	*off = events != NULL && strcmp(events, "none") == 0;
+	if (*off)
+		return 0;
+	if (events != NULL && events[0] != '\0') {
+		if (snprintf(out, cap, "%s", events) < (int)cap)
+			return 0;
+	} else if (ak_events_path(out, cap, db) == 0) {
+		return 0;
+	}
+	ak_err_set(e, AK_E_INVAL, "events file path too long");
+	return -1;
+}
+
+/* Set once per process (of each object the core is linked into) by the
+ * first failure worth a report; several threads may race for it. */
+static int event_reported;
+
+int ak_event_record(int *report, const char *events, const char *db,
+                    const struct ak_verify_req *req, const struct ak_verify_res *res,
+                    struct ak_error *e)
+{
+	struct ak_error mine = {AK_OK, ""};
+	char path[4096];
+	int off;
+
+	if (report != NULL)
+		*report = 0;
+	if (e == NULL)
+		e = &mine;
+	/* a path too long to name is as good as no file: nothing to append to */
+	if (ak_events_choose(path, sizeof(path), &off, events, db, NULL) != 0 || off)
+		return 0;
+	if (ak_event_append(path, req, res, e) == 0)
+		return 0;
+	/* The default file is optional: the administrator turns events on by
+	 * creating it, so its absence is silent; a named one must be there. */
+	if ((events == NULL || events[0] == '\0') && e->code == AK_E_NOENT)
+		return 0;
+	if (report != NULL)
+		*report = !__atomic_exchange_n(&event_reported, 1, __ATOMIC_SEQ_CST);
+	return -1;
+}
+
 /* A character the writer keeps in a source address (an IP address, or a
  * host name from PAM_RHOST); in a service name, ak_service_char's. */
 static int source_char(unsigned char c)
@@ -67,9 +118,9 @@ static int any_char(unsigned char c)
 
 /* path opened with flags into *fd, refused unless it is a regular file:
  * O_NONBLOCK, so that a FIFO put in its place is refused, not waited on (a
- * login would hang); a directory would read as empty. AK_OK, AK_E_NOENT
- * (missing), AK_E_UNTRUSTED or AK_E_IO. */
-static int open_regular(const char *path, int flags, int *fd, struct ak_error *e)
+ * login would hang); a directory would read as empty. 0, or -1 with
+ * AK_E_NOENT (missing), AK_E_UNTRUSTED or AK_E_IO. */
+static int open_regular(int *fd, const char *path, int flags, struct ak_error *e)
 {
 	struct stat sb;
 	int err;
@@ -78,14 +129,14 @@ static int open_regular(const char *path, int flags, int *fd, struct ak_error *e
 	if (*fd < 0) {
 		err = errno;
 		ak_err_set(e, err == ENOENT ? AK_E_NOENT : AK_E_IO, "%s: %s", path, strerror(err));
-		return err == ENOENT ? AK_E_NOENT : AK_E_IO;
+		return -1;
 	}
 	if (fstat(*fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		ak_err_set(e, AK_E_UNTRUSTED, "%s: not a regular file", path);
 		close(*fd);
-		return AK_E_UNTRUSTED;
+		return -1;
 	}
-	return AK_OK;
+	return 0;
 }
 
 int ak_event_append(const char *path, const struct ak_verify_req *req,
@@ -109,7 +160,7 @@ int ak_event_append(const char *path, const struct ak_verify_req *req,
 	               AK_USER_MAX, any_char, '\t');
 	n += put_field(line + n, req->service, AK_SERVICE_LEN, ak_service_char, '\t');
 	n += put_field(line + n, req->source, SOURCE_MAX, source_char, '\n');
-	if (open_regular(path, O_WRONLY | O_APPEND, &fd, e) != AK_OK)
+	if (open_regular(&fd, path, O_WRONLY | O_APPEND, e) != 0)
 		return -1;
 	w = write(fd, line, n);
 	close(fd);
@@ -211,8 +262,8 @@ static int read_line(FILE *f, char *buf, size_t cap)
 	return fits;
 }
 
-int ak_events_each_stream(FILE *f, const char *name, int (*fn)(const struct ak_event *, void *),
-                          void *ctx, size_t *bad, struct ak_error *e)
+int ak_events_each_stream(size_t *bad, FILE *f, const char *name,
+                          int (*fn)(const struct ak_event *, void *), void *ctx, struct ak_error *e)
 {
 	char line[1024];
 	struct ak_event ev;
@@ -220,8 +271,10 @@ int ak_events_each_stream(FILE *f, const char *name, int (*fn)(const struct ak_e
 
 	if (bad != NULL)
 		*bad = 0;
-	if (f == NULL || fn == NULL)
-		return AK_E_INVAL;
+	if (f == NULL || fn == NULL) {
+		ak_err_set(e, AK_E_INVAL, "no events stream or no callback");
+		return -1;
+	}
 	while ((rc = read_line(f, line, sizeof(line))) >= 0) {
 		if (rc == 0 || event_parse(&ev, line) != 0) {
 			if (bad != NULL)
@@ -232,36 +285,40 @@ int ak_events_each_stream(FILE *f, const char *name, int (*fn)(const struct ak_e
 			break;
 	}
 	if (!ferror(f))
-		return AK_OK;
+		return 0;
 	ak_err_set(e, AK_E_IO, "%s: read error", name);
-	return AK_E_IO;
+	return -1;
 }
 
-int ak_events_open(const char *path, int *fd, struct ak_error *e)
+int ak_events_open(int *fd, const char *path, struct ak_error *e)
 {
-	if (path == NULL || fd == NULL)
-		return AK_E_INVAL;
-	return open_regular(path, O_RDONLY, fd, e);
+	if (path == NULL || fd == NULL) {
+		ak_err_set(e, AK_E_INVAL, "no events file");
+		return -1;
+	}
+	return open_regular(fd, path, O_RDONLY, e);
 }
 
-int ak_events_each(const char *path, int (*fn)(const struct ak_event *, void *), void *ctx,
-                   size_t *bad, struct ak_error *e)
+int ak_events_each(size_t *bad, const char *path, int (*fn)(const struct ak_event *, void *),
+                   void *ctx, struct ak_error *e)
 {
 	FILE *f;
 	int fd, code;
 
 	if (bad != NULL)
 		*bad = 0;
-	if (path == NULL || fn == NULL)
-		return AK_E_INVAL;
-	if ((code = open_regular(path, O_RDONLY, &fd, e)) != AK_OK)
-		return code;
+	if (path == NULL || fn == NULL) {
+		ak_err_set(e, AK_E_INVAL, "no events file or no callback");
+		return -1;
+	}
+	if (open_regular(&fd, path, O_RDONLY, e) != 0)
+		return -1;
 	if ((f = fdopen(fd, "r")) == NULL) {
 		ak_err_set(e, AK_E_IO, "%s: %s", path, strerror(errno));
 		close(fd);
-		return AK_E_IO;
+		return -1;
 	}
-	code = ak_events_each_stream(f, path, fn, ctx, bad, e);
+	code = ak_events_each_stream(bad, f, path, fn, ctx, e);
 	fclose(f);
 	return code;
 }

@@ -24,31 +24,30 @@ static int ids_valid(const uint8_t *v, size_t len)
 	return 1;
 }
 
-int ak_store_tombstones(const struct ak_store *st, char **ids, size_t *n, struct ak_error *e)
+int ak_store_tombstones(char **ids, size_t *n, const struct ak_store *st, struct ak_error *e)
 {
 	uint8_t *v = NULL;
 	size_t len = 0;
-	int rc;
+	int found;
 
 	if (st == NULL || ids == NULL || n == NULL) {
 		ak_err_set(e, AK_E_INVAL, "bad arguments");
-		return AK_E_INVAL;
+		return -1;
 	}
 	*ids = NULL;
 	*n = 0;
-	rc = ak_db_get(st, AK_TOMB_KEY, &v, &len, e);
-	if (rc == AK_E_NOENT)
-		return AK_OK;
-	if (rc != AK_OK)
-		return rc;
+	if (ak_db_find(&v, &len, &found, st, AK_TOMB_KEY, e) != 0)
+		return -1;
+	if (!found)
+		return 0;
 	if (!ids_valid(v, len)) {
 		free(v);
 		ak_err_set(e, AK_E_CORRUPT, "the record of revoked ids does not decode");
-		return AK_E_CORRUPT;
+		return -1;
 	}
 	*ids = (char *)v;
 	*n = len / AK_ID_LEN;
-	return AK_OK;
+	return 0;
 }
 
 int ak_txn_put_tombstones(struct ak_txn *t, const char *ids, size_t n, struct ak_error *e)
@@ -69,7 +68,7 @@ int ak_tombstones_check(const struct ak_store *st, struct ak_error *e)
 {
 	char *ids = NULL;
 	size_t n = 0;
-	int rc = ak_store_tombstones(st, &ids, &n, e);
+	int rc = ak_store_tombstones(&ids, &n, st, e);
 
 	free(ids);
 	return rc;

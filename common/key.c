@@ -5,6 +5,10 @@
 
 #include "internal.h"
 
+_Static_assert(AK_STORE_KEY_LEN == crypto_auth_hmacsha256_KEYBYTES,
+               "the store key is the HMAC key");
+_Static_assert(AK_HASH_LEN == crypto_auth_hmacsha256_BYTES, "the verifier is one HMAC");
+
 static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 #define KEY_FIXED (1 + AK_ID_LEN + 1 + AK_SECRET_LEN + AK_CHECK_LEN) /* after prefix */
@@ -166,6 +170,22 @@ void ak_key_hash(uint8_t *out, const uint8_t *store_key, const char *id, const c
 	memcpy(msg + AK_ID_LEN + 1, secret, AK_SECRET_LEN);
 	crypto_auth_hmacsha256(out, msg, sizeof(msg), store_key);
 	sodium_memzero(msg, sizeof(msg));
+}
+
+/* The same HMAC (crypto_auth_hmacsha256 takes a 32-byte key, the
+ * store key's length) over the same message, compared by libsodium in
+ * constant time. */
+int ak_key_verify(const uint8_t *hash, const uint8_t *store_key, const char *id, const char *secret)
+{
+	unsigned char msg[AK_ID_LEN + 1 + AK_SECRET_LEN];
+	int ok;
+
+	memcpy(msg, id, AK_ID_LEN);
+	msg[AK_ID_LEN] = ':';
+	memcpy(msg + AK_ID_LEN + 1, secret, AK_SECRET_LEN);
+	ok = crypto_auth_hmacsha256_verify(hash, msg, sizeof(msg), store_key) == 0;
+	sodium_memzero(msg, sizeof(msg));
+	return ok;
 }
 
 size_t ak_key_match(const char *s, size_t len, const char *prefix)

@@ -4,44 +4,60 @@
 
 #include "internal.h"
 
-int ak_key_revoke(struct ak_key *k, int64_t now_ms, const char *actor, const char *reason)
+static int refuse(int *changed, const struct ak_key *k, const char *verb, struct ak_error *e)
 {
+	if (changed != NULL)
+		*changed = 0;
 	if (k == NULL)
-		return -1;
+		ak_err_set(e, AK_E_INVAL, "no key record");
+	else
+		ak_err_set(e, AK_E_STATE, "key %s is revoked: it cannot be %s", k->id, verb);
+	return -1;
+}
+
+int ak_keyrec_revoke(struct ak_key *k, int *changed, int64_t now_ms, const char *actor,
+                     const char *reason, struct ak_error *e)
+{
+	if (k == NULL || changed == NULL)
+		return refuse(changed, NULL, "revoked", e);
 	/* Idempotent: the first revocation's time, actor and reason stay. */
-	if (k->state == AK_STATE_REVOKED)
+	*changed = k->state != AK_STATE_REVOKED;
+	if (!*changed)
 		return 0;
 	k->state = AK_STATE_REVOKED;
 	k->revoked_ms = now_ms;
 	snprintf(k->revoked_by, sizeof(k->revoked_by), "%s", actor ? actor : "");
 	snprintf(k->revoked_reason, sizeof(k->revoked_reason), "%s", reason ? reason : "");
-	return 1;
+	return 0;
 }
 
-int ak_key_disable(struct ak_key *k, int64_t now_ms, const char *actor, const char *reason)
+int ak_keyrec_disable(struct ak_key *k, int *changed, int64_t now_ms, const char *actor,
+                      const char *reason, struct ak_error *e)
 {
-	if (k == NULL || k->state == AK_STATE_REVOKED)
-		return -1;
-	if (k->state == AK_STATE_DISABLED)
+	if (k == NULL || changed == NULL || k->state == AK_STATE_REVOKED)
+		return refuse(changed, changed ? k : NULL, "disabled", e);
+	*changed = k->state != AK_STATE_DISABLED;
+	if (!*changed)
 		return 0;
 	k->state = AK_STATE_DISABLED;
 	k->disabled_ms = now_ms;
 	snprintf(k->disabled_by, sizeof(k->disabled_by), "%s", actor ? actor : "");
 	snprintf(k->disabled_reason, sizeof(k->disabled_reason), "%s", reason ? reason : "");
-	return 1;
+	return 0;
 }
 
-int ak_key_enable(struct ak_key *k)
+int ak_keyrec_enable(struct ak_key *k, int *changed, struct ak_error *e)
 {
-	if (k == NULL || k->state == AK_STATE_REVOKED)
-		return -1;
-	if (k->state == AK_STATE_ACTIVE)
+	if (k == NULL || changed == NULL || k->state == AK_STATE_REVOKED)
+		return refuse(changed, changed ? k : NULL, "enabled", e);
+	*changed = k->state != AK_STATE_ACTIVE;
+	if (!*changed)
 		return 0;
 	k->state = AK_STATE_ACTIVE;
 	k->disabled_ms = 0;
 	k->disabled_by[0] = '\0';
 	k->disabled_reason[0] = '\0';
-	return 1;
+	return 0;
 }
 
 const char *ak_key_state_at(const struct ak_key *k, int64_t now_ms)

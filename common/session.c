@@ -51,7 +51,7 @@ static int read_proc(pid_t pid, const char *what, char *buf, size_t cap)
 
 /* Fields 4 (the parent) and 22 (the start) of /proc/PID/stat, counted
  * after the command's last ')'; field 3 is the state: a zombie has ended. */
-int ak_proc_stat(pid_t pid, pid_t *ppid, uint64_t *ticks)
+int ak_proc_stat(pid_t *ppid, uint64_t *ticks, pid_t pid)
 {
 	char buf[1024], *p, *end;
 	int field, zombie;
@@ -74,9 +74,9 @@ int ak_proc_stat(pid_t pid, pid_t *ppid, uint64_t *ticks)
 	return zombie;
 }
 
-int ak_proc_start(pid_t pid, uint64_t *ticks)
+int ak_proc_start(uint64_t *ticks, pid_t pid)
 {
-	return ak_proc_stat(pid, NULL, ticks);
+	return ak_proc_stat(NULL, ticks, pid);
 }
 
 /* A printable value without blanks, as a record line holds it. */
@@ -119,7 +119,7 @@ static void proc_cgroup(struct ak_session *s, pid_t pid)
 
 int ak_session_fill(struct ak_session *s, pid_t pid, struct ak_error *e)
 {
-	if (ak_proc_start(pid, &s->pid_start) != 0) {
+	if (ak_proc_start(&s->pid_start, pid) != 0) {
 		ak_err_set(e, AK_E_IO, "cannot read the start time of process %d", (int)pid);
 		return -1;
 	}
@@ -212,7 +212,7 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int ak_session_write(const char *dir, struct ak_session *s, struct ak_error *e)
+int ak_session_write(struct ak_session *s, const char *dir, struct ak_error *e)
 {
 	char buf[REC_MAX];
 	uint8_t rnd[4];
@@ -404,5 +404,44 @@ int ak_session_live(const struct ak_session *s)
 {
 	uint64_t t;
 
-	return ak_proc_start(s->pid, &t) == 0 && t == s->pid_start;
+	return ak_proc_start(&t, s->pid) == 0 && t == s->pid_start;
+}
+
+int ak_session_record(struct ak_session **out, const char *dir, const char *id, const char *user,
+                      const char *service, const char *rhost, struct ak_error *e)
+{
+	struct ak_session *s;
+
+	if (out == NULL || dir == NULL || id == NULL || user == NULL) {
+		ak_err_set(e, AK_E_INVAL, "invalid session record");
+		return -1;
+	}
+	if ((*out = s = calloc(1, sizeof(*s))) == NULL) {
+		ak_err_set(e, AK_E_NOMEM, "out of memory");
+		return -1;
+	}
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	snprintf(s->user, sizeof(s->user), "%s", user);
+	(void)ak_log_clean(s->service, sizeof(s->service), service);
+	(void)ak_log_clean(s->rhost, sizeof(s->rhost), rhost);
+	s->start_ms = ak_now_ms();
+	if (ak_session_fill(s, getpid(), e) != 0 || ak_session_write(s, dir, e) != 0) {
+		free(s);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int ak_session_end(const struct ak_session *s, const char *dir, struct ak_error *e)
+{
+	if (s == NULL) {
+		ak_err_set(e, AK_E_INVAL, "no session");
+		return -1;
+	}
+	if (ak_session_remove(dir, s->name, s->pid) != 0) {
+		ak_err_set(e, AK_E_NOENT, "session record %s was already gone", s->name);
+		return -1;
+	}
+	return 0;
 }

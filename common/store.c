@@ -1,7 +1,7 @@
 /* The GDBM key store: the trusted open (the descriptor checked before
  * GDBM sees it), records read and written for a transaction, the meta
  * record, key lookups and iteration, the per-user index. The audit chain
- * is audit.c, the consistency check check.c, store creation txnops.c. */
+ * is audit.c, the consistency check storecheck.c, store creation txnops.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -242,65 +242,50 @@ int ak_store_open_fd(const char *path, uid_t trusted_uid, struct ak_error *e)
 	return fd;
 }
 
-int ak_db_get(const struct ak_store *st, const char *key, uint8_t **val, size_t *len,
-              struct ak_error *e)
+int ak_db_find(uint8_t **val, size_t *len, int *found, const struct ak_store *st, const char *key,
+               struct ak_error *e)
 {
 	datum k = {(char *)(uintptr_t)key, (int)strlen(key)};
 	datum v = gdbm_fetch(st->db, k);
 
+	*found = v.dptr != NULL;
 	if (v.dptr == NULL) {
-		if (gdbm_errno == GDBM_ITEM_NOT_FOUND) {
-			ak_err_set(e, AK_E_NOENT, "no record %s", key);
-			return AK_E_NOENT;
-		}
+		if (gdbm_errno == GDBM_ITEM_NOT_FOUND)
+			return 0;
 		ak_err_set(e, AK_E_IO, "store read failed: %s", ak_gdbm_strerror());
-		return AK_E_IO;
+		return -1;
 	}
 	*val = (uint8_t *)v.dptr;
 	*len = (size_t)v.dsize;
-	return AK_OK;
-}
-
-int ak_db_put(struct ak_store *st, const char *key, const uint8_t *val, size_t len, int replace,
-              struct ak_error *e)
-{
-	datum k = {(char *)(uintptr_t)key, (int)strlen(key)};
-	datum v = {(char *)(uintptr_t)val, (int)len};
-
-	if (gdbm_store(st->db, k, v, replace ? GDBM_REPLACE : GDBM_INSERT) != 0) {
-		ak_err_set(e, AK_E_IO, "store write failed: %s", ak_gdbm_strerror());
-		return -1;
-	}
 	return 0;
 }
 
-int ak_meta_put(struct ak_store *st, struct ak_error *e)
+int ak_db_get(uint8_t **val, size_t *len, const struct ak_store *st, const char *key,
+              struct ak_error *e)
 {
-	uint8_t buf[AK_REC_MAX];
-	size_t len;
-	int rc;
+	int found;
 
-	if (ak_meta_encode(buf, sizeof(buf), &len, &st->meta) != 0) {
-		ak_err_set(e, AK_E_INVAL, "cannot encode the meta record");
+	if (ak_db_find(val, len, &found, st, key, e) != 0)
+		return -1;
+	if (!found) {
+		ak_err_set(e, AK_E_NOENT, "no record %s", key);
 		return -1;
 	}
-	rc = ak_db_put(st, AK_META_KEY, buf, len, 1, e);
-	sodium_memzero(buf, sizeof(buf));
-	return rc;
+	return 0;
 }
 
 static int meta_load(struct ak_store *st, const char *path, struct ak_error *e)
 {
 	uint8_t *v = NULL;
 	size_t len = 0;
-	int rc = ak_db_get(st, AK_META_KEY, &v, &len, e);
+	int found, rc;
 
-	if (rc == AK_E_NOENT) {
+	if (ak_db_find(&v, &len, &found, st, AK_META_KEY, e) != 0)
+		return -1;
+	if (!found) {
 		ak_err_set(e, AK_E_CORRUPT, "%s: not an apikey store (no meta record)", path);
 		return -1;
 	}
-	if (rc != AK_OK)
-		return -1;
 	rc = ak_meta_decode(&st->meta, v, len);
 	sodium_memzero(v, len);
 	free(v);
@@ -370,32 +355,44 @@ const struct ak_meta *ak_store_meta(const struct ak_store *st)
 	return st ? &st->meta : NULL;
 }
 
-int ak_store_get_key(const struct ak_store *st, struct ak_key *out, const char *id,
-                     struct ak_error *e)
+int ak_store_find_key(struct ak_key *out, int *found, const struct ak_store *st, const char *id,
+                      struct ak_error *e)
 {
 	char rk[sizeof(AK_KEY_PFX) + AK_ID_LEN];
 	uint8_t *v = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (st == NULL || out == NULL || !ak_id_valid(id)) {
-		ak_err_set(e, AK_E_NOENT, "no such key");
-		return AK_E_NOENT;
-	}
+	*found = 0;
+	if (st == NULL || out == NULL || !ak_id_valid(id))
+		return 0;
 	snprintf(rk, sizeof(rk), AK_KEY_PFX "%s", id);
-	if ((rc = ak_db_get(st, rk, &v, &len, e)) != AK_OK) {
-		if (rc == AK_E_NOENT)
-			ak_err_set(e, AK_E_NOENT, "no key %s", id);
-		return rc;
-	}
+	if (ak_db_find(&v, &len, found, st, rk, e) != 0)
+		return -1;
+	if (!*found)
+		return 0;
 	rc = ak_key_decode(out, v, len);
 	sodium_memzero(v, len);
 	free(v);
 	if (rc != 0 || strcmp(out->id, id) != 0) {
 		ak_err_set(e, AK_E_CORRUPT, "record of key %s is corrupt", id);
-		return AK_E_CORRUPT;
+		return -1;
 	}
-	return AK_OK;
+	return 0;
+}
+
+int ak_store_get_key(struct ak_key *out, const struct ak_store *st, const char *id,
+                     struct ak_error *e)
+{
+	int found;
+
+	if (ak_store_find_key(out, &found, st, id, e) != 0)
+		return -1;
+	if (!found && ak_id_valid(id))
+		ak_err_set(e, AK_E_NOENT, "no key %s", id);
+	else if (!found)
+		ak_err_set(e, AK_E_NOENT, "no such key");
+	return found ? 0 : -1;
 }
 
 static int is_key_record(datum k)
@@ -410,16 +407,17 @@ int ak_store_each_key(const struct ak_store *st, int (*fn)(const struct ak_key *
 	datum k, next;
 	struct ak_key key;
 	char id[AK_ID_LEN + 1];
-	int rc = AK_OK;
+	int rc = 0;
 
-	if (st == NULL || fn == NULL)
-		return AK_E_INVAL;
+	if (st == NULL || fn == NULL) {
+		ak_err_set(e, AK_E_INVAL, "no store or no callback");
+		return -1;
+	}
 	for (k = gdbm_firstkey(st->db); k.dptr != NULL; k = next) {
 		if (is_key_record(k)) {
 			memcpy(id, k.dptr + 2, AK_ID_LEN);
 			id[AK_ID_LEN] = '\0';
-			if ((rc = ak_store_get_key(st, &key, id, e)) != AK_OK ||
-			    fn(&key, ctx) != 0) {
+			if ((rc = ak_store_get_key(&key, st, id, e)) != 0 || fn(&key, ctx) != 0) {
 				free(k.dptr);
 				return rc;
 			}
@@ -429,9 +427,9 @@ int ak_store_each_key(const struct ak_store *st, int (*fn)(const struct ak_key *
 	}
 	if (gdbm_errno != GDBM_ITEM_NOT_FOUND && gdbm_errno != GDBM_NO_ERROR) {
 		ak_err_set(e, AK_E_IO, "store iteration failed: %s", ak_gdbm_strerror());
-		return AK_E_IO;
+		return -1;
 	}
-	return AK_OK;
+	return 0;
 }
 
 void ak_index_key(char *out, size_t cap, const char *user, size_t chunk)
@@ -442,19 +440,18 @@ void ak_index_key(char *out, size_t cap, const char *user, size_t chunk)
 		snprintf(out, cap, AK_USER_PFX "%s/%zu", user, chunk);
 }
 
-int ak_index_chunk(const struct ak_store *st, const char *user, size_t chunk, char **ids, size_t *n,
+int ak_index_chunk(char **ids, size_t *n, const struct ak_store *st, const char *user, size_t chunk,
                    struct ak_error *e)
 {
 	char rk[AK_INDEX_KEY_MAX], id[AK_ID_LEN + 1];
 	uint8_t *v = NULL;
 	size_t len = 0, i;
-	int rc;
 
 	*ids = NULL;
 	*n = 0;
 	ak_index_key(rk, sizeof(rk), user, chunk);
-	if ((rc = ak_db_get(st, rk, &v, &len, e)) != AK_OK)
-		return rc;
+	if (ak_db_get(&v, &len, st, rk, e) != 0)
+		return -1;
 	for (i = 0; i + AK_ID_LEN <= len; i += AK_ID_LEN) {
 		memcpy(id, v + i, AK_ID_LEN);
 		id[AK_ID_LEN] = '\0';
@@ -464,33 +461,35 @@ int ak_index_chunk(const struct ak_store *st, const char *user, size_t chunk, ch
 	if (i != len || len == 0) {
 		free(v);
 		ak_err_set(e, AK_E_CORRUPT, "index of user %s is corrupt", user);
-		return AK_E_CORRUPT;
+		return -1;
 	}
 	*ids = (char *)v;
 	*n = len / AK_ID_LEN;
-	return AK_OK;
+	return 0;
 }
 
 /* The ids of user's keys, every chunk in order: a malloc'd array of n ids
  * of AK_ID_LEN bytes (not terminated); *ids is NULL and n 0 when the user
  * has none. */
-int ak_index_get(const struct ak_store *st, const char *user, char **ids, size_t *n,
+int ak_index_get(char **ids, size_t *n, const struct ak_store *st, const char *user,
                  struct ak_error *e)
 {
+	struct ak_error mine = {AK_OK, ""};
 	char *part, *all = NULL, *grown;
 	size_t chunk, m, total = 0;
-	int rc = AK_OK;
 
 	*ids = NULL;
 	*n = 0;
 	if (!ak_user_valid(user))
-		return AK_OK;
+		return 0;
+	if (e == NULL)
+		e = &mine;
 	for (chunk = 0;; chunk++) {
-		if ((rc = ak_index_chunk(st, user, chunk, &part, &m, e)) != AK_OK)
+		if (ak_index_chunk(&part, &m, st, user, chunk, e) != 0)
 			break;
 		if ((grown = realloc(all, (total + m) * AK_ID_LEN)) == NULL) {
 			free(part);
-			ak_err_set(e, rc = AK_E_NOMEM, "out of memory");
+			ak_err_set(e, AK_E_NOMEM, "out of memory");
 			break;
 		}
 		all = grown;
@@ -498,39 +497,44 @@ int ak_index_get(const struct ak_store *st, const char *user, char **ids, size_t
 		total += m;
 		free(part);
 	}
-	if (rc != AK_E_NOENT) {
+	if (e->code != AK_E_NOENT) {
 		free(all);
-		return rc;
+		return -1;
 	}
+	/* the end of the chunks, not an error */
+	e->code = AK_OK;
+	e->msg[0] = '\0';
 	*ids = all;
 	*n = total;
-	return AK_OK;
+	return 0;
 }
 
-int ak_store_user_slice(const struct ak_store *st, const char *user, size_t from, size_t max,
-                        int (*fn)(const struct ak_key *, void *), void *ctx, size_t *total,
+int ak_store_user_slice(size_t *total, const struct ak_store *st, const char *user, size_t from,
+                        size_t max, int (*fn)(const struct ak_key *, void *), void *ctx,
                         struct ak_error *e)
 {
 	char *ids = NULL, id[AK_ID_LEN + 1];
 	struct ak_key key;
 	size_t n = 0, i;
-	int rc;
+	int rc = 0;
 
-	if (st == NULL || fn == NULL)
-		return AK_E_INVAL;
-	if ((rc = ak_index_get(st, user, &ids, &n, e)) != AK_OK)
-		return rc;
+	if (st == NULL || fn == NULL) {
+		ak_err_set(e, AK_E_INVAL, "no store or no callback");
+		return -1;
+	}
+	if (ak_index_get(&ids, &n, st, user, e) != 0)
+		return -1;
 	if (total != NULL)
 		*total = n;
 	for (i = 0; i < n && i < max; i++) {
 		memcpy(id, ids + ((from + i) % n) * AK_ID_LEN, AK_ID_LEN);
 		id[AK_ID_LEN] = '\0';
-		if ((rc = ak_store_get_key(st, &key, id, e)) != AK_OK)
+		if ((rc = ak_store_get_key(&key, st, id, e)) != 0)
 			break;
 		if (strcmp(key.owner, user) != 0) {
 			ak_err_set(e, AK_E_CORRUPT,
 			           "index of user %s lists key %s of another owner", user, id);
-			rc = AK_E_CORRUPT;
+			rc = -1;
 			break;
 		}
 		if (fn(&key, ctx) != 0)
@@ -543,5 +547,5 @@ int ak_store_user_slice(const struct ak_store *st, const char *user, size_t from
 int ak_store_user_keys(const struct ak_store *st, const char *user,
                        int (*fn)(const struct ak_key *, void *), void *ctx, struct ak_error *e)
 {
-	return ak_store_user_slice(st, user, 0, SIZE_MAX, fn, ctx, NULL, e);
+	return ak_store_user_slice(NULL, st, user, 0, SIZE_MAX, fn, ctx, e);
 }

@@ -29,6 +29,36 @@ struct ak_txn {
 	int64_t now;
 };
 
+/* The record writes: store.c, the read side that the front ends link,
+ * holds no GDBM write. */
+int ak_db_put(struct ak_store *st, const char *key, const uint8_t *val, size_t len, int replace,
+              struct ak_error *e)
+{
+	datum k = {(char *)(uintptr_t)key, (int)strlen(key)};
+	datum v = {(char *)(uintptr_t)val, (int)len};
+
+	if (gdbm_store(st->db, k, v, replace ? GDBM_REPLACE : GDBM_INSERT) != 0) {
+		ak_err_set(e, AK_E_IO, "store write failed: %s", ak_gdbm_strerror());
+		return -1;
+	}
+	return 0;
+}
+
+int ak_meta_put(struct ak_store *st, struct ak_error *e)
+{
+	uint8_t buf[AK_REC_MAX];
+	size_t len;
+	int rc;
+
+	if (ak_meta_encode(buf, sizeof(buf), &len, &st->meta) != 0) {
+		ak_err_set(e, AK_E_INVAL, "cannot encode the meta record");
+		return -1;
+	}
+	rc = ak_db_put(st, AK_META_KEY, buf, len, 1, e);
+	sodium_memzero(buf, sizeof(buf));
+	return rc;
+}
+
 static int path_join(char *out, size_t cap, const char *path, const char *suffix)
 {
 	return snprintf(out, cap, "%s%s", path, suffix) >= (int)cap ? -1 : 0;

@@ -69,7 +69,7 @@ static int index_add(struct ak_store *st, const char *user, const char *id, stru
 	char *ids = NULL, *grown;
 	int rc = -1;
 
-	if (m > 0 && ak_index_chunk(st, user, m - 1, &ids, &n, e) != AK_OK)
+	if (m > 0 && ak_index_chunk(&ids, &n, st, user, m - 1, e) != 0)
 		return -1;
 	if (m == 0 || n >= AK_INDEX_CHUNK) {
 		free(ids);
@@ -98,7 +98,7 @@ static int index_remove(struct ak_store *st, const char *user, const char *id, s
 	int rc = -1;
 
 	for (c = 0; c < m; c++) {
-		if (ak_index_chunk(st, user, c, &ids, &n, e) != AK_OK)
+		if (ak_index_chunk(&ids, &n, st, user, c, e) != 0)
 			return -1;
 		for (i = 0; i < n && memcmp(ids + i * AK_ID_LEN, id, AK_ID_LEN) != 0; i++)
 			;
@@ -110,7 +110,7 @@ static int index_remove(struct ak_store *st, const char *user, const char *id, s
 	if (c == m)
 		return 0; /* not listed */
 	if (c + 1 < m) {
-		if (ak_index_chunk(st, user, m - 1, &last, &ln, e) != AK_OK)
+		if (ak_index_chunk(&last, &ln, st, user, m - 1, e) != 0)
 			goto out;
 		memcpy(ids + i * AK_ID_LEN, last + (ln - 1) * AK_ID_LEN, AK_ID_LEN);
 		if (chunk_put(st, user, c, ids, n, e) != 0)
@@ -140,24 +140,23 @@ int ak_txn_put_key(struct ak_txn *t, const struct ak_key *k, struct ak_error *e)
 	char rk[sizeof(AK_KEY_PFX) + AK_ID_LEN];
 	uint8_t buf[AK_REC_MAX];
 	size_t len;
-	int rc;
+	int found;
 
 	if (st == NULL || k == NULL || ak_key_encode(buf, sizeof(buf), &len, k) != 0 ||
 	    ak_key_decode(&old, buf, len) != 0) {
 		ak_err_set(e, AK_E_INVAL, "invalid key record");
 		return -1;
 	}
-	rc = ak_store_get_key(st, &old, k->id, e);
-	if (rc != AK_OK && rc != AK_E_NOENT)
+	if (ak_store_find_key(&old, &found, st, k->id, e) != 0)
 		return -1;
-	if (rc == AK_OK && strcmp(old.owner, k->owner) != 0) {
+	if (found && strcmp(old.owner, k->owner) != 0) {
 		ak_err_set(e, AK_E_INVAL, "the owner of a key never changes");
 		return -1;
 	}
 	snprintf(rk, sizeof(rk), AK_KEY_PFX "%s", k->id);
 	if (ak_db_put(st, rk, buf, len, 1, e) != 0)
 		return -1;
-	return rc == AK_E_NOENT ? index_add(st, k->owner, k->id, e) : 0;
+	return found ? 0 : index_add(st, k->owner, k->id, e);
 }
 
 int ak_txn_delete_key(struct ak_txn *t, const char *id, struct ak_error *e)
@@ -167,7 +166,7 @@ int ak_txn_delete_key(struct ak_txn *t, const char *id, struct ak_error *e)
 	struct ak_key k;
 	datum d;
 
-	if (st == NULL || ak_store_get_key(st, &k, id, e) != AK_OK)
+	if (st == NULL || ak_store_get_key(&k, st, id, e) != 0)
 		return -1;
 	snprintf(rk, sizeof(rk), AK_KEY_PFX "%s", id);
 	d.dptr = rk;
@@ -185,7 +184,7 @@ int ak_txn_new_key(struct ak_txn *t, struct ak_key *k, char *key_out, const char
 	struct ak_store *st = ak_txn_store(t);
 	struct ak_key existing;
 	char secret[AK_SECRET_LEN + 1];
-	int tries, rc;
+	int tries, found, rc;
 
 	if (st == NULL || k == NULL || key_out == NULL || !ak_user_valid(owner)) {
 		ak_err_set(e, AK_E_INVAL, "invalid user name");
@@ -197,11 +196,11 @@ int ak_txn_new_key(struct ak_txn *t, struct ak_key *k, char *key_out, const char
 			ak_err_set(e, AK_E_IO, "cannot generate a key");
 			return -1;
 		}
-		rc = ak_store_get_key(st, &existing, k->id, e);
-		if (rc == AK_E_NOENT)
+		rc = ak_store_find_key(&existing, &found, st, k->id, e);
+		if (rc == 0 && !found)
 			break;
 		sodium_memzero(key_out, AK_KEY_MAX + 1);
-		if (rc != AK_OK)
+		if (rc != 0)
 			return -1;
 	}
 	if (tries == 8 ||

@@ -131,6 +131,20 @@ const char *ak_user_for_log(const char *user)
 	return user;
 }
 
+const char *ak_log_clean(char *buf, size_t cap, const char *s)
+{
+	size_t i;
+
+	if (buf == NULL || cap == 0)
+		return "";
+	if (s == NULL)
+		s = "";
+	for (i = 0; i + 1 < cap && s[i] != '\0'; i++)
+		buf[i] = ((unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f) ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
 size_t ak_utf8_decode(uint32_t *cp_out, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;

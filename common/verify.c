@@ -31,29 +31,27 @@ static void res_from_key(struct ak_verify_res *res, const struct ak_key *k)
 	res->expires_ms = k->expires_ms;
 }
 
-enum ak_result ak_key_authentic(const struct ak_store *st, struct ak_key *out, const char *key,
+enum ak_result ak_key_authentic(struct ak_key *out, const struct ak_store *st, const char *key,
                                 size_t len)
 {
 	char id[AK_ID_LEN + 1], secret[AK_SECRET_LEN + 1];
-	uint8_t hash[AK_HASH_LEN];
 	enum ak_result r = AK_MALFORMED;
-	int rc;
+	int found = 0;
 
 	if (st == NULL || out == NULL || key == NULL)
 		return AK_UNAVAILABLE;
 	memset(out, 0, sizeof(*out));
 	if (ak_key_parse(id, secret, key, len, st->meta.prefix) != AK_VALID)
 		goto out;
-	rc = ak_store_get_key(st, out, id, NULL);
-	r = rc == AK_E_NOENT ? AK_NOT_FOUND : AK_UNAVAILABLE;
-	if (rc != AK_OK && rc != AK_E_NOENT)
+	/* MUST cost the same for an unknown id: no message is made for it */
+	r = AK_UNAVAILABLE;
+	if (ak_store_find_key(out, &found, st, id, NULL) != 0)
 		goto out;
 	/* An unknown id costs the same HMAC and comparison (against the
 	 * zero verifier out holds, which no HMAC equals in practice) as a
 	 * real one: the time of a refusal does not tell whether the id
 	 * exists. MUST be constant time; a wrong secret is NOT_FOUND. */
-	ak_key_hash(hash, st->meta.store_key, id, secret);
-	if (sodium_memcmp(hash, out->hash, AK_HASH_LEN) == 0 && rc == AK_OK)
+	if (ak_key_verify(out->hash, st->meta.store_key, id, secret) && found)
 		r = AK_VALID;
 	else
 		r = AK_NOT_FOUND;
@@ -63,12 +61,11 @@ out:
 		memcpy(out->id, id, sizeof(id)); /* the id parsed: logs may name it */
 	}
 	sodium_memzero(secret, sizeof(secret));
-	sodium_memzero(hash, sizeof(hash));
 	return r;
 }
 
-enum ak_result ak_verify(const struct ak_store *st, const struct ak_verify_req *req,
-                         struct ak_verify_res *res)
+enum ak_result ak_verify(struct ak_verify_res *res, const struct ak_store *st,
+                         const struct ak_verify_req *req)
 {
 	struct ak_key k;
 
@@ -80,7 +77,7 @@ enum ak_result ak_verify(const struct ak_store *st, const struct ak_verify_req *
 		return res->result;
 	if (req->user == NULL || req->key == NULL)
 		return res->result = AK_MALFORMED;
-	res->result = ak_key_authentic(st, &k, req->key, req->key_len);
+	res->result = ak_key_authentic(&k, st, req->key, req->key_len);
 	memcpy(res->id, k.id, sizeof(res->id));
 	if (res->result != AK_VALID)
 		return res->result;
@@ -184,8 +181,8 @@ static int fleet_fresh(const struct ak_store *st, const char *path, const struct
 	return 0;
 }
 
-enum ak_result ak_verify_path(const char *path, uid_t trusted_uid, const struct ak_verify_req *req,
-                              struct ak_verify_res *res, struct ak_error *e)
+enum ak_result ak_verify_path(struct ak_verify_res *res, const char *path, uid_t trusted_uid,
+                              const struct ak_verify_req *req, struct ak_error *e)
 {
 	struct ak_store *st;
 	enum ak_result r = AK_UNAVAILABLE;
@@ -198,7 +195,7 @@ enum ak_result ak_verify_path(const char *path, uid_t trusted_uid, const struct 
 		return AK_UNAVAILABLE;
 	pthread_mutex_lock(&cache.mu);
 	if ((st = cache_store(path, trusted_uid, e)) != NULL && fleet_fresh(st, path, req, e)) {
-		r = ak_verify(st, req, res);
+		r = ak_verify(res, st, req);
 		if (r == AK_UNAVAILABLE) {
 			ak_err_set(e, AK_E_CORRUPT, "%s: key record unreadable", path);
 			cache_drop();
@@ -212,20 +209,19 @@ static enum ak_result recheck(const struct ak_store *st, const char *id,
                               const struct ak_verify_req *req, struct ak_verify_res *res,
                               struct ak_error *e)
 {
+	struct ak_error mine = {AK_OK, ""};
 	struct ak_key k;
-	int rc = ak_store_get_key(st, &k, id, e);
 
-	if (rc != AK_OK)
-		return rc == AK_E_NOENT ? AK_NOT_FOUND : AK_UNAVAILABLE;
+	if (ak_store_get_key(&k, st, id, e ? e : &mine) != 0)
+		return (e ? e : &mine)->code == AK_E_NOENT ? AK_NOT_FOUND : AK_UNAVAILABLE;
 	res_from_key(res, &k);
 	if (strcmp(k.owner, req->user) != 0)
 		return AK_WRONG_USER;
 	return ak_key_policy(&k, req, req_now(req));
 }
 
-enum ak_result ak_recheck_path(const char *path, uid_t trusted_uid, const char *id,
-                               const struct ak_verify_req *req, struct ak_verify_res *res,
-                               struct ak_error *e)
+enum ak_result ak_recheck_path(struct ak_verify_res *res, const char *path, uid_t trusted_uid,
+                               const char *id, const struct ak_verify_req *req, struct ak_error *e)
 {
 	struct ak_store *st;
 

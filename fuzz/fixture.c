@@ -45,7 +45,7 @@ static int fx_keys(void)
 	struct ak_error e = {AK_OK, ""};
 	struct ak_txn *t = NULL;
 	struct ak_key k;
-	int i, rc = 0;
+	int i, rc = 0, changed;
 
 	if (ak_txn_begin(&t, fx.db, geteuid(), "fuzz", &e) != 0)
 		return -1;
@@ -53,10 +53,10 @@ static int fx_keys(void)
 		rc = ak_txn_new_key(t, &k, fx.keys[i], i == FX_BOB ? "bob" : "alice", &e);
 		if (rc == 0 && i == FX_BOB)
 			rc = ak_services_parse(&k, "smtp") | ak_sources_parse(&k, "127.0.0.0/8");
-		if (i == FX_REVOKED)
-			(void)ak_key_revoke(&k, ak_txn_now(t), "fuzz", "lost");
-		if (i == FX_DISABLED)
-			(void)ak_key_disable(&k, ak_txn_now(t), "fuzz", "held");
+		if (rc == 0 && i == FX_REVOKED)
+			rc = ak_keyrec_revoke(&k, &changed, ak_txn_now(t), "fuzz", "lost", &e);
+		if (rc == 0 && i == FX_DISABLED)
+			rc = ak_keyrec_disable(&k, &changed, ak_txn_now(t), "fuzz", "held", &e);
 		if (i == FX_EXPIRED)
 			k.expires_ms = ak_txn_now(t) - 1;
 		if (rc == 0)

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "apikey.h"
+#include "apikey_admin.h"
 
 enum fx_key {
 	FX_ALICE = 1, /* alice's, no limits */

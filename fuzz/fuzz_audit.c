@@ -17,7 +17,7 @@
 
 #include <gdbm.h>
 
-#include "apikey.h"
+#include "apikey_admin.h"
 #include "fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -162,9 +162,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m.audit_seq--;
 	if (write_store(&m) != 0 || ak_store_open(&st, path, geteuid(), &e) != 0)
 		return 0;
-	ok_chain = ak_store_audit_verify(st, &e) == AK_OK;
-	ok_check = ak_store_check(st, &e) == AK_OK;
-	ok_walk = ak_store_each_audit(st, 1, visit, &w, &e) == AK_OK;
+	ok_chain = ak_store_audit_verify(st, &e) == 0;
+	ok_check = ak_store_check(st, &e) == 0;
+	ok_walk = ak_store_each_audit(st, 1, visit, &w, &e) == 0;
 	if (ok_chain != intact(ak_store_meta(st)) || (ok_check && !ok_chain) ||
 	    (ok_walk && w.next != ak_store_meta(st)->audit_seq) || (ok_chain && !ok_walk))
 		__builtin_trap();

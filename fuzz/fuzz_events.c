@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apikey.h"
+#include "apikey_admin.h"
 #include "fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(fd);
 	for (i = 0; i < size; i++)
 		lines += data[i] == '\n';
-	if (ak_events_each(path, seen, &events, &bad, &e) != AK_OK || events + bad != lines)
+	if (ak_events_each(&bad, path, seen, &events, &e) != 0 || events + bad != lines)
 		__builtin_trap();
 	return 0;
 }

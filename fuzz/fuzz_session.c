@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apikey.h"
+#include "apikey_admin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apikey.h"
+#include "apikey_admin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,9 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (buf[0] == '\0')
 			__builtin_trap();
 	}
-	(void)ak_user_valid(s);
-	(void)ak_text_valid(s, AK_NAME_MAX);
-	(void)ak_prefix_valid(s);
+	/* what a predicate accepts is within its bounds */
+	if (ak_user_valid(s) && (size == 0 || strlen(s) > AK_USER_MAX))
+		__builtin_trap();
+	if (ak_text_valid(s, AK_NAME_MAX) && strlen(s) > AK_NAME_MAX)
+		__builtin_trap();
+	if (ak_prefix_valid(s) && (strlen(s) < AK_PREFIX_MIN || strlen(s) > AK_PREFIX_MAX))
+		__builtin_trap();
 	free(s);
 	return 0;
 }

@@ -99,7 +99,7 @@ void ka_changes_collect(const struct ak_store *st, uint64_t from, const char *db
 	memset(&ch, 0, sizeof(ch));
 	ch.db = db;
 	ka_hooks_reset();
-	if (ak_store_each_audit(st, from, collect_one, NULL, &e) != AK_OK) {
+	if (ak_store_each_audit(st, from, collect_one, NULL, &e) != 0) {
 		ka_warn("%s: this change is not logged to syslog and runs no hooks: %s", db, e.msg);
 		memset(&ch, 0, sizeof(ch));
 		ka_hooks_reset();

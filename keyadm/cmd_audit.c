@@ -72,13 +72,13 @@ static int audit_verify(const struct ka_ctx *c, struct ak_store *st)
 	ak_store_close(st);
 	if (c->o->json) {
 		printf("{\"intact\":%s,\"entries\":%" PRIu64 ",\"error\":",
-		       rc == AK_OK ? "true" : "false", n);
-		ka_json_opt(stdout, rc == AK_OK ? "" : e.msg);
+		       rc == 0 ? "true" : "false", n);
+		ka_json_opt(stdout, rc == 0 ? "" : e.msg);
 		fputs("}\n", stdout);
-	} else if (rc == AK_OK)
+	} else if (rc == 0)
 		printf("audit trail intact: %" PRIu64 " entries\n", n);
 	ka_flush(stdout);
-	if (rc != AK_OK)
+	if (rc != 0)
 		ka_die(KA_EXIT_FAIL, "audit trail broken: %s", e.msg);
 	return KA_EXIT_OK;
 }
@@ -103,7 +103,7 @@ int ka_cmd_audit(const struct ka_ctx *c)
 		fputc('[', stdout);
 	rc = ak_store_each_audit(st, 1, audit_one, &r, &e);
 	ak_store_close(st);
-	if (rc != AK_OK)
+	if (rc != 0)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
 	if (c->o->json)
 		fputs("\n]\n", stdout);
@@ -185,7 +185,7 @@ static int check_store(struct ka_check *k, const char *db, struct ak_meta *m)
 
 	if (ak_store_open(&st, db, geteuid(), &e) != 0)
 		problem(k, "%s", e.msg);
-	else if (ak_store_check(st, &e) != AK_OK)
+	else if (ak_store_check(st, &e) != 0)
 		problem(k, "%s", e.msg);
 	else {
 		*m = *ak_store_meta(st);

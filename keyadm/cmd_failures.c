@@ -185,7 +185,7 @@ static void key_now(const struct ka_ctx *c, struct ak_store *st, const struct gr
 	if (g->id[0] == '\0')
 		return;
 	kn->state = "unknown";
-	if (ak_store_get_key(st, &k, g->id, NULL) != AK_OK)
+	if (ak_store_get_key(&k, st, g->id, NULL) != 0)
 		return;
 	kn->state = ak_key_state_at(&k, c->now);
 	memcpy(kn->owner, k.owner, sizeof(kn->owner));

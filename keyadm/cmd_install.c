@@ -161,10 +161,10 @@ static void load_dead(struct inst *in)
 	ka_diff_free(&in->diff);
 	if (in->cur == NULL)
 		return;
-	if (ak_store_tombstones(in->cur, &in->dead, &in->n_dead, &e) != AK_OK)
+	if (ak_store_tombstones(&in->dead, &in->n_dead, in->cur, &e) != 0)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
 	in->cap_dead = in->n_dead; /* the tombstones' array is exactly that long */
-	if (ak_store_each_key(in->cur, seen_key, in, &e) != AK_OK)
+	if (ak_store_each_key(in->cur, seen_key, in, &e) != 0)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
 	ka_diff_sort(&in->diff);
 	if (in->cap_dead < in->n_dead)
@@ -196,7 +196,7 @@ static void gone(const char *id, void *vin)
 
 	memcpy(sid, id, AK_ID_LEN);
 	sid[AK_ID_LEN] = '\0';
-	if (ak_store_get_key(in->cur, &k, sid, &e) != AK_OK)
+	if (ak_store_get_key(&k, in->cur, sid, &e) != 0)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
 	note(in, "purge", k.id, k.owner);
 }

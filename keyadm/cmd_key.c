@@ -193,6 +193,8 @@ int ka_cmd_create(const struct ka_ctx *c)
 
 static void rotate_apply(struct ak_txn *t, struct ak_key *old, struct ak_key *nk, int64_t grace)
 {
+	struct ak_error e = {AK_OK, ""};
+	int changed;
 	char why[64];
 	int64_t now = ak_txn_now(t), until = now + grace;
 
@@ -205,9 +207,11 @@ static void rotate_apply(struct ak_txn *t, struct ak_key *old, struct ak_key *nk
 	memcpy(nk->rotated_from, old->id, sizeof(nk->rotated_from));
 	memcpy(old->rotated_to, nk->id, sizeof(old->rotated_to));
 	snprintf(why, sizeof(why), "rotated to %s", nk->id);
-	if (grace == 0)
-		(void)ak_key_revoke(old, now, ak_txn_actor(t), why);
-	else if (old->expires_ms == 0 || until < old->expires_ms)
+	if (grace == 0) {
+		/* old is live (rotate_check), so revoking it cannot be refused */
+		if (ak_keyrec_revoke(old, &changed, now, ak_txn_actor(t), why, &e) != 0)
+			ka_txn_fail(t, &e);
+	} else if (old->expires_ms == 0 || until < old->expires_ms)
 		old->expires_ms = until;
 }
 

@@ -89,7 +89,7 @@ static void load(const struct ka_ctx *c, struct ka_keys *l, const char *user)
 	              : ak_store_each_key(st, collect, l, &e);
 
 	ak_store_close(st);
-	if (rc != AK_OK)
+	if (rc != 0)
 		ka_die(KA_EXIT_FAIL, "%s", e.msg);
 }
 

@@ -17,12 +17,12 @@ int ka_cmd_show(const struct ka_ctx *c)
 
 	ka_check_id(c->o->args[0]);
 	st = ka_store_open(c);
-	rc = ak_store_get_key(st, &k, c->o->args[0], &e);
+	rc = ak_store_get_key(&k, st, c->o->args[0], &e);
 	ak_store_close(st);
 	/* MUST: another user's key reads exactly like a missing one */
-	if (rc == AK_OK && c->self != NULL && strcmp(k.owner, c->self) != 0)
+	if (rc == 0 && c->self != NULL && strcmp(k.owner, c->self) != 0)
 		ka_die(KA_EXIT_NOENT, "no key %s", c->o->args[0]);
-	if (rc != AK_OK)
+	if (rc != 0)
 		ka_die_err(&e);
 	ka_lastuse(c, &k, 1, &u);
 	if (c->o->json) {
@@ -90,7 +90,7 @@ int ka_cmd_verify(const struct ka_ctx *c)
 	ka_secret_hold(buf, sizeof(buf));
 	req.key_len = ka_read_input(buf, sizeof(buf), STDIN_FILENO);
 	ka_priv_raise();
-	r = ak_verify_path(c->db, geteuid(), &req, &res, &e);
+	r = ak_verify_path(&res, c->db, geteuid(), &req, &e);
 	ka_priv_drop();
 	ka_secret_wipe();
 	if (r != AK_UNAVAILABLE && e.msg[0] != '\0')

@@ -59,7 +59,7 @@ static void found(void *vs, const char *file, uint64_t line, const char *key, si
 	struct scan *s = vs;
 	struct finding *f = add(s);
 	struct ak_key k;
-	enum ak_result r = ak_key_authentic(s->st, &k, key, len);
+	enum ak_result r = ak_key_authentic(&k, s->st, key, len);
 
 	if ((f->file = strdup(file)) == NULL)
 		ka_die(KA_EXIT_FAIL, "out of memory");
@@ -76,15 +76,13 @@ static void found(void *vs, const char *file, uint64_t line, const char *key, si
 	sodium_memzero(&k, sizeof(k));
 }
 
-/* "found by keyadm scan in FILE", printable and short enough. */
+/* "found by keyadm scan in FILE", printable and short enough: the file
+ * in its log form. */
 static void default_reason(char *out, size_t cap, const char *file)
 {
-	size_t i, n;
+	size_t n = (size_t)snprintf(out, cap, "found by keyadm scan in ");
 
-	n = (size_t)snprintf(out, cap, "found by keyadm scan in ");
-	for (i = 0; file[i] != '\0' && n + 1 < cap; i++, n++)
-		out[n] = (file[i] > 0x20 && file[i] < 0x7f) ? file[i] : '?';
-	out[n] = '\0';
+	(void)ak_log_clean(out + n, cap - n, file);
 }
 
 static void revoke_found(struct scan *s)
@@ -94,6 +92,7 @@ static void revoke_found(struct scan *s)
 	struct ak_txn *t = NULL;
 	struct ak_key k;
 	size_t i;
+	int changed;
 
 	for (i = 0; i < s->n; i++) {
 		struct finding *f = &s->v[i];
@@ -106,8 +105,9 @@ static void revoke_found(struct scan *s)
 		    sodium_memcmp(k.hash, f->hash, AK_HASH_LEN) != 0)
 			continue;
 		default_reason(why, sizeof(why), f->file);
-		if (ak_key_revoke(&k, ak_txn_now(t), ak_txn_actor(t),
-		                  s->c->o->reason ? s->c->o->reason : why) != 1)
+		if (ak_keyrec_revoke(&k, &changed, ak_txn_now(t), ak_txn_actor(t),
+		                     s->c->o->reason ? s->c->o->reason : why, &e) != 0 ||
+		    !changed)
 			continue;
 		if (ak_txn_put_key(t, &k, &e) != 0 ||
 		    ak_txn_audit(t, "revoke", k.id, k.owner, k.revoked_reason, &e) != 0)

@@ -80,7 +80,7 @@ static void collect_user(struct ka_batch *b, const char *user)
 {
 	struct ak_error e = {AK_OK, ""};
 
-	if (ak_store_user_keys(ak_txn_store(b->t), user, collect_user_key, b, &e) != AK_OK)
+	if (ak_store_user_keys(ak_txn_store(b->t), user, collect_user_key, b, &e) != 0)
 		ka_txn_fail(b->t, &e);
 	if (b->n == 0)
 		ka_die(KA_EXIT_NOENT, "%s has no keys", user);
@@ -104,7 +104,7 @@ static void key_to_id(const struct ka_ctx *c, char *id, uint8_t *hash)
 	if (fd != 0)
 		close(fd);
 	st = ka_store_open(c);
-	r = ak_key_authentic(st, &k, buf, len);
+	r = ak_key_authentic(&k, st, buf, len);
 	ka_secret_wipe();
 	ak_store_close(st);
 	if (r == AK_MALFORMED)
@@ -144,21 +144,34 @@ static __attribute__((noreturn)) void die_held(const struct ak_key *k)
 	       ka_esc(k->disabled_reason));
 }
 
-/* One key's change; a refused change stops everything. */
-static void apply_one(struct ka_batch *b, struct ka_target *tg)
+/* The record's change as a target's rc: 1 changed, 0 already so, -1
+ * refused. */
+static int change_one(struct ka_batch *b, struct ak_key *k)
 {
 	const char *reason = b->c->o->reason, *actor = ak_txn_actor(b->t);
 	int64_t now = ak_txn_now(b->t);
-	struct ak_key *k = &tg->k;
+	int changed = 0, rc;
 
 	if (b->op == OP_REVOKE)
-		tg->rc = ak_key_revoke(k, now, actor, reason);
+		rc = ak_keyrec_revoke(k, &changed, now, actor, reason, NULL);
 	else if (b->op == OP_DISABLE)
-		tg->rc = ak_key_disable(k, now, actor, reason);
-	else if (b->op == OP_ENABLE)
-		tg->rc = held_by_other(b, k) ? HELD : ak_key_enable(k);
+		rc = ak_keyrec_disable(k, &changed, now, actor, reason, NULL);
 	else
+		rc = ak_keyrec_enable(k, &changed, NULL);
+	return rc != 0 ? -1 : changed;
+}
+
+/* One key's change; a refused change stops everything. */
+static void apply_one(struct ka_batch *b, struct ka_target *tg)
+{
+	struct ak_key *k = &tg->k;
+
+	if (b->op == OP_PURGE)
 		tg->rc = k->state == AK_STATE_REVOKED ? 1 : -1;
+	else if (b->op == OP_ENABLE && held_by_other(b, k))
+		tg->rc = HELD;
+	else
+		tg->rc = change_one(b, k);
 	if (tg->rc >= 0 || b->by_user)
 		return;
 	if (tg->rc == HELD)

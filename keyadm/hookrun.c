@@ -149,7 +149,7 @@ static int in_store(const struct ka_hook_facts *f)
 	struct find r = {0, f};
 
 	if (ak_store_open(&st, f->db, geteuid(), &e) == 0 &&
-	    ak_store_each_audit(st, f->from, found, &r, &e) != AK_OK)
+	    ak_store_each_audit(st, f->from, found, &r, &e) != 0)
 		r.yes = 0;
 	ak_store_close(st);
 	return r.yes;

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "apikey.h"
+#include "apikey_admin.h"
 
 #define KA_HOOK_SECONDS 10 /* each hook, then SIGKILL */
 

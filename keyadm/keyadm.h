@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "apikey.h"
+#include "apikey_admin.h"
 
 /* Exit codes, documented in keyadm.8 EXIT STATUS. */
 #define KA_EXIT_OK 0
@@ -99,7 +99,7 @@ struct ka_use {
 void ka_usage_cmd(FILE *f, const char *cmd);
 void ka_help_option(FILE *f, const char *cmd, const char *opt, int takes_value);
 
-/* util.c: dying, the store, the transaction, input */
+/* exits.c: dying, the store, the transaction, input */
 __attribute__((noreturn, format(printf, 2, 3))) void ka_die(int code, const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void ka_usage(const char *fmt, ...);
 __attribute__((noreturn)) void ka_die_err(const struct ak_error *e);
@@ -163,7 +163,7 @@ void ka_policy_make_room(const struct ka_ctx *c, struct ak_txn *t, const char *o
                          unsigned what);
 void ka_policy_rate(const struct ka_ctx *c, struct ak_txn *t);
 
-/* events.c: the usage events file */
+/* events_read.c: the usage events file */
 #define KA_USE_OFF (-1)
 void ka_events_select(struct ka_ctx *c);
 void ka_events_need(const struct ka_ctx *c, const char *what);

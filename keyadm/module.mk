@@ -10,10 +10,10 @@ KEYADM     := keyadm/keyadm
 KEYADM_SRC := keyadm/bundle.c keyadm/bundle_rec.c keyadm/changelog.c keyadm/cmd_audit.c \
               keyadm/cmd_batch.c keyadm/cmd_failures.c keyadm/cmd_fleet.c keyadm/cmd_group.c \
               keyadm/cmd_install.c keyadm/cmd_key.c keyadm/cmd_list.c keyadm/cmd_read.c \
-              keyadm/cmd_scan.c keyadm/cmd_state.c keyadm/conf.c keyadm/events.c keyadm/fleet.c \
-              keyadm/help.c keyadm/hookexec.c keyadm/hookrun.c keyadm/hooks.c \
-              keyadm/install_diff.c keyadm/main.c keyadm/out.c keyadm/policy.c keyadm/priv.c \
-              keyadm/scan_walk.c keyadm/sessions.c keyadm/util.c
+              keyadm/cmd_scan.c keyadm/cmd_state.c keyadm/conf.c keyadm/events_read.c \
+              keyadm/exits.c keyadm/fleet.c keyadm/help.c keyadm/hookexec.c keyadm/hookrun.c \
+              keyadm/hooks.c keyadm/install_diff.c keyadm/main.c keyadm/out.c \
+              keyadm/policy.c keyadm/priv.c keyadm/scan_walk.c keyadm/sessions.c
 KEYADM_HDR := keyadm/fleet.h keyadm/hooks.h keyadm/keyadm.h
 all: $(KEYADM)
 CLEAN_EXTRA += $(KEYADM)

@@ -128,9 +128,9 @@ void ka_policy_make_room(const struct ka_ctx *c, struct ak_txn *t, const char *o
 		r.before = c->now - p->purge_after;
 	if (r.before == 0 && !stored && !live)
 		return;
-	if (ak_store_user_slice(ak_txn_store(t), owner, randombytes_random(),
-	                        live ? SIZE_MAX : (r.before ? SWEEP_MAX : 0), room_key, &r, &total,
-	                        &e) != AK_OK &&
+	if (ak_store_user_slice(&total, ak_txn_store(t), owner, randombytes_random(),
+	                        live ? SIZE_MAX : (r.before ? SWEEP_MAX : 0), room_key, &r,
+	                        &e) != 0 &&
 	    e.code != AK_E_NOENT)
 		ka_txn_fail(t, &e);
 	r.stored = total;
@@ -174,7 +174,7 @@ static uint64_t first_since(struct ak_txn *t, int64_t since)
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		when = 0;
-		if (ak_store_each_audit(st, mid, time_of, &when, &e) != AK_OK)
+		if (ak_store_each_audit(st, mid, time_of, &when, &e) != 0)
 			ka_txn_fail(t, &e);
 		if (when < since)
 			lo = mid + 1;
@@ -220,7 +220,7 @@ void ka_policy_rate(const struct ka_ctx *c, struct ak_txn *t)
 		return;
 	from = first_since(t, since);
 	if (from <= ak_store_meta(ak_txn_store(t))->audit_seq &&
-	    ak_store_each_audit(ak_txn_store(t), from, count_change, &r, &e) != AK_OK)
+	    ak_store_each_audit(ak_txn_store(t), from, count_change, &r, &e) != 0)
 		ka_txn_fail(t, &e);
 	if (r.n < p->ss_rate)
 		return;

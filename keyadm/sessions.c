@@ -73,7 +73,7 @@ static int owner_ok(const struct ka_ends *s, const struct ak_session *r)
 
 	if (s->k != NULL)
 		return strcmp(r->id, s->k->id) == 0 && strcmp(r->user, s->k->owner) == 0;
-	if (ak_store_get_key(s->st, &k, r->id, &e) != AK_OK || strcmp(k.owner, r->user) != 0)
+	if (ak_store_get_key(&k, s->st, r->id, &e) != 0 || strcmp(k.owner, r->user) != 0)
 		return 0;
 	return s->user == NULL || strcmp(k.owner, s->user) == 0;
 }
@@ -169,7 +169,7 @@ static void add_descendants(struct ka_procs *p)
 			return;
 		while ((d = readdir(dp)) != NULL) {
 			if ((pid = (pid_t)atoi(d->d_name)) <= 1 ||
-			    ak_proc_stat(pid, &ppid, &start) != 0)
+			    ak_proc_stat(&ppid, &start, pid) != 0)
 				continue;
 			for (i = 0; i < p->n; i++)
 				if (p->v[i].pid == ppid)
@@ -193,7 +193,7 @@ static void add_scope(struct ka_procs *p, const struct ak_session *r)
 	if ((f = fopen(path, "re")) == NULL)
 		return;
 	while (fscanf(f, "%d", &pid) == 1)
-		if (ak_proc_start(pid, &start) == 0)
+		if (ak_proc_start(&start, pid) == 0)
 			proc_add(p, pid, start);
 	fclose(f);
 }
@@ -206,7 +206,7 @@ static size_t signal_all(const struct ka_procs *p, int sig)
 	size_t i, alive = 0;
 
 	for (i = 0; i < p->n; i++) {
-		if (ak_proc_start(p->v[i].pid, &start) != 0 || start != p->v[i].start)
+		if (ak_proc_start(&start, p->v[i].pid) != 0 || start != p->v[i].start)
 			continue;
 		alive++;
 		if (sig != 0)
@@ -239,7 +239,10 @@ static int end_one(const struct ka_ends *s, const struct ak_session *r)
 		sleep_ms(100);
 	if (signal_all(&p, 0) > 0)
 		signal_all(&p, SIGKILL);
-	(void)ak_session_remove(s->dir, r->name, r->pid);
+	if (ak_session_remove(s->dir, r->name, r->pid) != 0) {
+		/* ended all the same: the leader's own close_session, run as
+		 * it ended, removed its record first */
+	}
 	return 1;
 }
 
@@ -327,7 +330,7 @@ int ka_cmd_sessions(const struct ka_ctx *c)
 		ka_check_id(o->key);
 	s.st = ka_store_open(c);
 	if (o->key) {
-		if (ak_store_get_key(s.st, &k, o->key, &e) != AK_OK ||
+		if (ak_store_get_key(&k, s.st, o->key, &e) != 0 ||
 		    (c->self && strcmp(k.owner, c->self) != 0))
 			ka_die(KA_EXIT_NOENT, "no key %s", o->key);
 		s.k = &k;

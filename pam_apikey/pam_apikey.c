@@ -93,18 +93,6 @@ static int parse_opts(pam_handle_t *ph, int argc, const char **argv, struct opts
 	return 0;
 }
 
-/* A copy of an untrusted item fit for a log line: printable ASCII only. */
-static const char *clean(char *buf, size_t cap, const void *item)
-{
-	const char *s = item ? item : "";
-	size_t i;
-
-	for (i = 0; i + 1 < cap && s[i] != '\0'; i++)
-		buf[i] = (s[i] > 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	buf[i] = '\0';
-	return buf;
-}
-
 static const char *item_str(pam_handle_t *ph, int type)
 {
 	const void *v = NULL;
@@ -120,44 +108,32 @@ static void log_result(pam_handle_t *ph, const struct ak_verify_req *req,
 	char rhost[128], ruser[128], tty[64], service[AK_SERVICE_LEN + 1];
 	const char *login = pam_modutil_getlogin(ph);
 
-	clean(rhost, sizeof(rhost), req->source);
+	ak_log_clean(rhost, sizeof(rhost), req->source);
 	if (res->result == AK_VALID) {
 		pam_syslog(ph, LOG_INFO, "key %s accepted for %s service %s rhost %s", res->id,
-		           req->user, clean(service, sizeof(service), req->service), rhost);
+		           req->user, ak_log_clean(service, sizeof(service), req->service), rhost);
 		return;
 	}
 	pam_syslog(ph, LOG_NOTICE,
 	           "authentication failure; logname=%s uid=%d euid=%d tty=%s ruser=%s rhost=%s "
 	           "user=%s key=%s result=%s%s%s",
 	           login ? login : "", (int)getuid(), (int)geteuid(),
-	           clean(tty, sizeof(tty), item_str(ph, PAM_TTY)),
-	           clean(ruser, sizeof(ruser), item_str(ph, PAM_RUSER)), rhost,
+	           ak_log_clean(tty, sizeof(tty), item_str(ph, PAM_TTY)),
+	           ak_log_clean(ruser, sizeof(ruser), item_str(ph, PAM_RUSER)), rhost,
 	           ak_user_for_log(req->user), res->id[0] ? res->id : "-",
 	           ak_result_name(res->result), why ? ": " : "", why ? why : "");
 }
 
-/* One event per attempt beside the store; a failed write never changes
- * the result and is reported once per process. The default events file
- * is optional: the administrator turns events on by creating it, so its
- * absence is silent (an events= file that is missing is reported). */
+/* One event per attempt beside the store (the core's events policy); a
+ * failed write never changes the result and is reported once per process. */
 static void record_event(pam_handle_t *ph, const struct opts *o, const struct ak_verify_req *req,
                          const struct ak_verify_res *res)
 {
-	static int warned;
-	char path[4096];
-	struct ak_error e;
+	struct ak_error e = {AK_OK, ""};
+	int report;
 
-	if (o->events != NULL && strcmp(o->events, "none") == 0)
-		return;
-	if (o->events != NULL)
-		snprintf(path, sizeof(path), "%s", o->events);
-	else if (ak_events_path(path, sizeof(path), o->db) != 0)
-		return;
-	if (ak_event_append(path, req, res, &e) != 0 &&
-	    !(o->events == NULL && e.code == AK_E_NOENT) && !warned) {
-		warned = 1;
+	if (ak_event_record(&report, o->events, o->db, req, res, &e) != 0 && report)
 		pam_syslog(ph, LOG_WARNING, "cannot record usage events: %s", e.msg);
-	}
 }
 
 /* The token: with use_first_pass only an earlier module's; with
@@ -264,7 +240,7 @@ static int check_token(pam_handle_t *ph, const struct opts *o, struct ak_verify_
 		memset(res, 0, sizeof(*res));
 		res->result = AK_MALFORMED;
 	} else {
-		if (ak_verify_path(o->db, 0, req, res, &e) == AK_UNAVAILABLE)
+		if (ak_verify_path(res, o->db, 0, req, &e) == AK_UNAVAILABLE)
 			why = e.msg;
 		else if (e.msg[0] != '\0') /* a stale replica under fleet_stale warn */
 			pam_syslog(ph, LOG_WARNING, "%s", e.msg);
@@ -329,7 +305,7 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *ph, int flags, int argc, const char **
 	req.service = service_of(ph, &o);
 	req.source = item_str(ph, PAM_RHOST);
 	/* The key may have been revoked, disabled or expired since auth. */
-	if (ak_recheck_path(o.db, 0, id, &req, &res, &e) == AK_VALID) {
+	if (ak_recheck_path(&res, o.db, 0, id, &req, &e) == AK_VALID) {
 		if (e.msg[0] != '\0')
 			pam_syslog(ph, LOG_WARNING, "%s", e.msg);
 		return PAM_SUCCESS;
@@ -369,7 +345,7 @@ static const char *session_key(pam_handle_t *ph, const struct opts *o, const cha
 	req.user = user;
 	req.service = service_of(ph, o);
 	req.source = item_str(ph, PAM_RHOST);
-	return ak_recheck_path(o->db, 0, id, &req, &res, &e) == AK_VALID ? id : NULL;
+	return ak_recheck_path(&res, o->db, 0, id, &req, &e) == AK_VALID ? id : NULL;
 }
 
 static void free_session(pam_handle_t *ph, void *data, int status)
@@ -382,23 +358,15 @@ static void free_session(pam_handle_t *ph, void *data, int status)
 static int record_session(pam_handle_t *ph, const struct opts *o, const char *id, const char *user,
                           struct ak_error *e)
 {
-	struct ak_session *s = calloc(1, sizeof(*s));
-	char rhost[AK_RHOST_MAX + 1];
+	struct ak_session *s = NULL;
 
-	if (s == NULL) {
-		ak_err_set(e, AK_E_NOMEM, "out of memory");
+	if (ak_session_record(&s, o->sessions, id, user, service_of(ph, o), item_str(ph, PAM_RHOST),
+	                      e) != 0)
 		return -1;
-	}
-	snprintf(s->id, sizeof(s->id), "%s", id);
-	snprintf(s->user, sizeof(s->user), "%s", user);
-	clean(s->service, sizeof(s->service), service_of(ph, o));
-	clean(rhost, sizeof(rhost), item_str(ph, PAM_RHOST));
-	snprintf(s->rhost, sizeof(s->rhost), "%s", rhost);
-	s->start_ms = ak_now_ms();
-	if (ak_session_fill(s, getpid(), e) != 0 || ak_session_write(o->sessions, s, e) != 0 ||
-	    pam_set_data(ph, DATA_SESSION, s, free_session) != PAM_SUCCESS) {
-		if (s->name[0] != '\0' && e->code == AK_OK)
-			(void)ak_session_remove(o->sessions, s->name, s->pid);
+	if (pam_set_data(ph, DATA_SESSION, s, free_session) != PAM_SUCCESS) {
+		/* the handle cannot keep it, so nothing could end it: remove it */
+		if (ak_session_end(s, o->sessions, e) == 0)
+			e->msg[0] = '\0';
 		free(s);
 		return -1;
 	}
@@ -410,7 +378,7 @@ static int record_session(pam_handle_t *ph, const struct opts *o, const char *id
  * cannot be written is logged (once per process) and ignored. */
 EXPORT int pam_sm_open_session(pam_handle_t *ph, int flags, int argc, const char **argv)
 {
-	static int warned;
+	static int warned; /* set atomically, as the core's events flag */
 	struct ak_error e = {AK_OK, ""};
 	const char *id, *user = item_str(ph, PAM_USER);
 	struct opts o;
@@ -426,17 +394,15 @@ EXPORT int pam_sm_open_session(pam_handle_t *ph, int flags, int argc, const char
 			pam_syslog(ph, LOG_DEBUG, "session of key %s recorded", id);
 		return PAM_SUCCESS;
 	}
-	if (!warned) {
-		warned = 1;
+	if (!__atomic_exchange_n(&warned, 1, __ATOMIC_SEQ_CST))
 		pam_syslog(ph, LOG_WARNING, "cannot record the session of key %s: %s", id, e.msg);
-	}
 	return PAM_IGNORE;
 }
 
 EXPORT int pam_sm_close_session(pam_handle_t *ph, int flags, int argc, const char **argv)
 {
+	struct ak_error e = {AK_OK, ""};
 	const void *data = NULL;
-	const struct ak_session *s;
 	struct opts o;
 
 	(void)flags;
@@ -444,9 +410,8 @@ EXPORT int pam_sm_close_session(pam_handle_t *ph, int flags, int argc, const cha
 		return PAM_SERVICE_ERR;
 	if (pam_get_data(ph, DATA_SESSION, &data) != PAM_SUCCESS || data == NULL)
 		return PAM_IGNORE;
-	s = data;
-	if (ak_session_remove(o.sessions, s->name, s->pid) != 0 && o.debug)
-		pam_syslog(ph, LOG_DEBUG, "session record %s was already gone", s->name);
+	if (ak_session_end(data, o.sessions, &e) != 0 && o.debug)
+		pam_syslog(ph, LOG_DEBUG, "%s", e.msg);
 	(void)pam_set_data(ph, DATA_SESSION, NULL, NULL);
 	return PAM_SUCCESS;
 }

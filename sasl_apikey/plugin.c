@@ -14,8 +14,8 @@
  * Thin: parse the client's message, ask the core, map the result, log.
  * Every copy of the password is wiped. Several threads may authenticate
  * at once (memcached): the connection state is per connection, the core
- * serialises its cached store handle, and the one mutable static (a
- * warn-once flag) is set atomically.
+ * serialises its cached store handle and sets its one mutable static
+ * (the events warn-once flag) atomically.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,20 +121,12 @@ static const char *source_of(const sasl_server_params_t *sp, char *buf, size_t c
 static void record_event(const sasl_utils_t *u, const struct opts *o,
                          const struct ak_verify_req *req, const struct ak_verify_res *res)
 {
-	static int warned; /* the plugin's one mutable static: report once per
-	                    * process, set atomically (several threads) */
-	char path[1100];
-	struct ak_error e;
+	struct ak_error e = {AK_OK, ""};
+	int report;
 
-	if (strcmp(o->events, "none") == 0)
-		return;
-	if (o->events[0] != '\0')
-		snprintf(path, sizeof(path), "%s", o->events);
-	else if (ak_events_path(path, sizeof(path), o->db) != 0)
-		return;
-	/* A missing default events file means events are off (as in PAM). */
-	if (ak_event_append(path, req, res, &e) != 0 &&
-	    !(o->events[0] == '\0' && e.code == AK_E_NOENT) && !__atomic_exchange_n(&warned, 1, 0))
+	/* The core's events policy, as in PAM; its warn-once flag is atomic
+	 * (several threads). */
+	if (ak_event_record(&report, o->events, o->db, req, res, &e) != 0 && report)
 		u->log(u->conn, SASL_LOG_WARN, "apikey: cannot record usage events: %s", e.msg);
 }
 
@@ -211,7 +203,7 @@ static int check_key(sasl_server_params_t *sp, sasl_out_params_t *op, const stru
 		log_result(sp, &req, &res, NULL);
 		return SASL_BADAUTH;
 	}
-	if (ak_verify_path(o->db, 0, &req, &res, &e) != AK_UNAVAILABLE && e.msg[0])
+	if (ak_verify_path(&res, o->db, 0, &req, &e) != AK_UNAVAILABLE && e.msg[0])
 		sp->utils->log(sp->utils->conn, SASL_LOG_WARN, "apikey: %s",
 		               e.msg); /* fleet_stale warn */
 	if (res.result != AK_VALID && res.result != AK_UNAVAILABLE)

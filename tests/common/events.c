@@ -53,7 +53,7 @@ static void test_events(void)
 		printf("# short write\n");
 	close(fd);
 	memset(all, 0, sizeof(all));
-	ok(ak_events_each(path, collect_event, all, &bad, &e) == AK_OK, "events read back");
+	ok(ak_events_each(&bad, path, collect_event, all, &e) == 0, "events read back");
 	ok(all[0].result == AK_REVOKED && strcmp(all[0].id, "AAAAAAAAAAAA") == 0 &&
 	           strcmp(all[0].user, "alice") == 0 && strcmp(all[0].source, "192.0.2.1") == 0,
 	   "fields survive the round trip");
@@ -88,8 +88,8 @@ static void test_events_hostile(void)
 		printf("# short write\n");
 	close(fd);
 	memset(all, 0, sizeof(all));
-	ok(ak_events_each(path, collect_event, all, &bad, &e) == AK_OK &&
-	           all[0].result == AK_REVOKED && all[1].time_ms == 0,
+	ok(ak_events_each(&bad, path, collect_event, all, &e) == 0 && all[0].result == AK_REVOKED &&
+	           all[1].time_ms == 0,
 	   "a line with a NUL byte does not hide the next");
 	is_int(bad, 2,
 	       "it is one bad line, as are seven fields; an unterminated tail (a write in "
@@ -120,19 +120,19 @@ static void test_events_not_a_file(void)
 	   "append to a FIFO being read is refused: not a regular file");
 	ok(read(rfd, buf, sizeof(buf)) <= 0, "and nothing went into the FIFO");
 	memset(all, 0, sizeof(all));
-	is_int(ak_events_each(path, collect_event, all, &bad, &e), AK_E_UNTRUSTED,
+	is_int(code_of(ak_events_each(&bad, path, collect_event, all, &e), &e), AK_E_UNTRUSTED,
 	       "reading a FIFO is refused, not waited on");
 	close(rfd);
-	is_int(ak_events_each(path, collect_event, all, &bad, &e), AK_E_UNTRUSTED,
+	is_int(code_of(ak_events_each(&bad, path, collect_event, all, &e), &e), AK_E_UNTRUSTED,
 	       "also with no writer");
 	ok(all[0].time_ms == 0 && bad == 0, "no event seen in a FIFO");
 	unlink(path);
 	ok(mkdir(path, 0770) == 0, "a directory in the events file's place");
 	ok(ak_event_append(path, &req, &res, &e) != 0, "append to a directory fails");
-	is_int(ak_events_each(path, collect_event, all, &bad, &e), AK_E_UNTRUSTED,
+	is_int(code_of(ak_events_each(&bad, path, collect_event, all, &e), &e), AK_E_UNTRUSTED,
 	       "reading a directory is refused, not taken for an empty file");
 	rmdir(path);
-	is_int(ak_events_each(path, collect_event, all, &bad, &e), AK_E_NOENT,
+	is_int(code_of(ak_events_each(&bad, path, collect_event, all, &e), &e), AK_E_NOENT,
 	       "a missing file is AK_E_NOENT");
 }
 

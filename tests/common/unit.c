@@ -28,12 +28,17 @@ int unit_done(int tap_status)
 	return tap_status;
 }
 
+int code_of(int rc, const struct ak_error *e)
+{
+	return rc == 0 ? AK_OK : (int)e->code;
+}
+
 int make_store(char keys[K_N][AK_KEY_MAX + 1])
 {
 	struct ak_error e = {0, ""};
 	struct ak_txn *t = NULL;
 	struct ak_key k;
-	int i;
+	int i, changed;
 
 	if (ak_store_init(db, "ak", (gid_t)-1, "tester", &e) != 0 ||
 	    ak_txn_begin(&t, db, geteuid(), "tester", &e) != 0) {
@@ -45,10 +50,13 @@ int make_store(char keys[K_N][AK_KEY_MAX + 1])
 			goto fail;
 		if (i == K_REVOKED) {
 			k.expires_ms = 1; /* revoked wins over expired */
-			ak_key_revoke(&k, ak_txn_now(t), "tester", "lost");
+			if (ak_keyrec_revoke(&k, &changed, ak_txn_now(t), "tester", "lost", &e) !=
+			    0)
+				goto fail;
 		}
-		if (i == K_DISABLED)
-			ak_key_disable(&k, ak_txn_now(t), "tester", "audit");
+		if (i == K_DISABLED &&
+		    ak_keyrec_disable(&k, &changed, ak_txn_now(t), "tester", "audit", &e) != 0)
+			goto fail;
 		if (i == K_EXPIRED)
 			k.expires_ms = ak_txn_now(t) - 1;
 		if (i == K_SERVICE && ak_services_parse(&k, "smtp") != 0)
@@ -93,7 +101,7 @@ enum ak_result try_key(const char *user, const char *key, const char *svc, const
 	struct ak_verify_res res;
 	struct ak_error e;
 
-	return ak_verify_path(db, geteuid(), &req, &res, &e);
+	return ak_verify_path(&res, db, geteuid(), &req, &e);
 }
 
 void forge(char *out, const char *real)

@@ -3,7 +3,7 @@
  * that no test depends on another or on their order. */
 #ifndef AK_TESTS_UNIT_H
 #define AK_TESTS_UNIT_H
-#include "apikey.h"
+#include "apikey_admin.h"
 
 /* The program's directory and the store's path in it (unit_setup). */
 extern char dir[];
@@ -18,6 +18,8 @@ int unit_setup(void);
 int unit_done(int tap_status);
 /* A store in db with one key per case; returns the keys through keys[]. */
 int make_store(char keys[K_N][AK_KEY_MAX + 1]);
+/* A status function's outcome as a code: AK_OK, or the reason in e. */
+int code_of(int rc, const struct ak_error *e);
 /* A key record with every field set. */
 void fill_key(struct ak_key *k);
 /* Verifies key as user for svc from src against db. */

@@ -47,6 +47,7 @@ static void test_verify_order(char keys[K_N][AK_KEY_MAX + 1])
  * through the same write path keyadm uses, and verify again at once. */
 static void test_revoke_seen(char keys[K_N][AK_KEY_MAX + 1])
 {
+	int changed;
 	char id[AK_ID_LEN + 1];
 	struct ak_error e;
 	struct ak_txn *t = NULL;
@@ -57,8 +58,8 @@ static void test_revoke_seen(char keys[K_N][AK_KEY_MAX + 1])
 	memcpy(id, keys[K_GOOD] + 3, AK_ID_LEN);
 	id[AK_ID_LEN] = '\0';
 	if (ak_txn_begin(&t, db, geteuid(), "tester", &e) != 0 ||
-	    ak_store_get_key(ak_txn_store(t), &k, id, &e) != AK_OK ||
-	    ak_key_revoke(&k, ak_txn_now(t), "tester", "test") != 1 ||
+	    ak_store_get_key(&k, ak_txn_store(t), id, &e) != 0 ||
+	    ak_keyrec_revoke(&k, &changed, ak_txn_now(t), "tester", "test", &e) != 0 || !changed ||
 	    ak_txn_put_key(t, &k, &e) != 0 ||
 	    ak_txn_audit(t, "revoke", id, "alice", "test", &e) != 0 || ak_txn_commit(t, &e) != 0) {
 		ok(0, "revoke committed: %s", e.msg);
@@ -82,7 +83,7 @@ static void test_untrusted(char keys[K_N][AK_KEY_MAX + 1])
 		                            NULL,    NULL,         0};
 		struct ak_verify_res res;
 		struct ak_error e;
-		is_int(ak_verify_path(p, geteuid(), &req, &res, &e), AK_UNAVAILABLE,
+		is_int(ak_verify_path(&res, p, geteuid(), &req, &e), AK_UNAVAILABLE,
 		       "symlinked store refused");
 		ok(strstr(e.msg, "symbolic link") != NULL, "error names the symlink");
 	}

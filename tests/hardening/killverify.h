@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "apikey.h"
+#include "apikey_admin.h"
 
 #define KV_MAXKEYS 2048
 #define KV_MAXWIN 24

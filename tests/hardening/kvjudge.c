@@ -44,12 +44,12 @@ int kv_truth(const struct ak_store *st, const char *id, struct kv_model *out)
 {
 	struct ak_error e = {AK_OK, ""};
 	struct ak_key k;
-	int rc = ak_store_get_key(st, &k, id, &e);
+	int rc = ak_store_get_key(&k, st, id, &e);
 
 	memset(out, 0, sizeof(*out));
-	if (rc == AK_E_NOENT)
+	if (rc != 0 && e.code == AK_E_NOENT)
 		return 0;
-	if (rc != AK_OK) {
+	if (rc != 0) {
 		fprintf(stderr, "key %s unreadable: %s\n", id, e.msg);
 		return -1;
 	}

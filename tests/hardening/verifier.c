@@ -90,7 +90,7 @@ static void attempt(struct kv_shared *m, int w, const char *db, int idx, struct 
 
 	t->key = idx;
 	t->s = kv_now();
-	t->r = (uint8_t)ak_verify_path(db, getuid(), &req, &res, &e);
+	t->r = (uint8_t)ak_verify_path(&res, db, getuid(), &req, &e);
 	t->e = kv_now();
 	st->attempts++;
 	if (t->r == AK_UNAVAILABLE && st->unavailable++ == 0)

@@ -78,7 +78,7 @@ is "JSON: the backslash is the name's" "$(json_get "$(ka show "$k3" --json)" 'j[
 # ---- output: a record written before these rules (as an older keyadm could)
 cat >"$TMP/plant.c" <<'EOF'
 #include <stdio.h>
-#include "apikey.h"
+#include "apikey_admin.h"
 int main(int argc, char **argv)
 {
 	struct ak_error e = {AK_OK, ""};
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	struct ak_key k;
 
 	if (argc != 6 || ak_txn_begin(&t, argv[1], 0, "root", &e) != 0 ||
-	    ak_store_get_key(ak_txn_store(t), &k, argv[2], &e) != AK_OK)
+	    ak_store_get_key(&k, ak_txn_store(t), argv[2], &e) != 0)
 		return 1;
 	snprintf(k.name, sizeof(k.name), "%s", argv[3]);
 	snprintf(k.disabled_reason, sizeof(k.disabled_reason), "%s", argv[4]);

@@ -4,7 +4,7 @@
 #include <sys/random.h>
 #include <sys/types.h>
 
-#include "apikey.h"
+#include "apikey_admin.h"
 #include "forge.h"
 
 static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

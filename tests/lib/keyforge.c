@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "apikey.h"
+#include "apikey_admin.h"
 #include "forge.h"
 
 int main(int argc, char **argv)

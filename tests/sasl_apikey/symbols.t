@@ -2,7 +2,8 @@
 # libapikey.so exports only sasl_server_plug_init (the version script), so
 # the core and the libsodium linked into it never clash with a server's own
 # copies. The twin: a plugin without a version script exports more, and
-# the same check says so.
+# the same check says so. It reads the store and never writes it: no GDBM
+# write function is imported (the twin: keyadm, the writer, is caught).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/pam_apikey/pamlib.sh"
 so="$TOP/sasl_apikey/libapikey.so"
@@ -11,6 +12,14 @@ need "nm and readelf (binutils) are missing" have nm readelf
 
 exports() { nm -D --defined-only "$1" | awk '{print $3}' | sort | tr '\n' ' '; }
 is "only sasl_server_plug_init is exported" "$(exports "$so")" "sasl_server_plug_init "
+
+imports() { nm -D --undefined-only "$1" | awk '{print $2}' | tr '\n' ' '; }
+writes='gdbm_(store|delete|sync|reorganize|import|load|recover|convert|failure_atomic|setopt) '
+unlike "no GDBM write function is imported" "$(imports "$so")" "$writes"
+like "the store is read through GDBM (the check looks at the right list)" "$(imports "$so")" \
+	'gdbm_fetch '
+like "twin: keyadm, the writer, imports them and is caught" "$(imports "$TOP/keyadm/keyadm")" \
+	"$writes"
 unlike "no core symbol is visible" "$(nm -D "$so")" ' [TDBR] (ak_|sodium_|crypto_)'
 like "the entry point is a defined function" "$(nm -D --defined-only "$so")" ' T sasl_server_plug_init$'
 

@@ -16,8 +16,9 @@
 
 #include "keyadm.h"
 
-/* The events setting, else the file beside the store; --events (root
- * only: a setuid keyadm reads no file its caller names) overrides both. */
+/* The events setting, else the file beside the store (the core's events
+ * policy, as the services apply it); --events (root only: a setuid keyadm
+ * reads no file its caller names) overrides both. */
 void ka_events_select(struct ka_ctx *c)
 {
 	if (c->o->n_events > 0) {
@@ -27,12 +28,8 @@ void ka_events_select(struct ka_ctx *c)
 		snprintf(c->events, sizeof(c->events), "%s", c->o->events[0]);
 		return;
 	}
-	c->events_off = strcmp(c->pol.events, "none") == 0;
-	if (c->events_off)
-		c->events[0] = '\0';
-	else if (c->pol.events[0] != '\0')
-		snprintf(c->events, sizeof(c->events), "%s", c->pol.events);
-	else if (ak_events_path(c->events, sizeof(c->events), c->db) != 0)
+	if (ak_events_choose(c->events, sizeof(c->events), &c->events_off, c->pol.events, c->db,
+	                     NULL) != 0)
 		ka_usage("store path too long");
 }
 
@@ -75,7 +72,7 @@ static void read_failed(const struct ka_ctx *c, int rc, const struct ak_error *e
 {
 	int set = c->pol.events[0] != '\0';
 
-	if (rc == AK_OK || (rc == AK_E_NOENT && !set))
+	if (rc == 0 || (e->code == AK_E_NOENT && !set))
 		return;
 	if (set)
 		ka_die(KA_EXIT_FAIL, "cannot read the usage events: %s (events, %s:%zu)", e->msg,
@@ -176,7 +173,7 @@ static FILE *rotated_open(const struct rotated *r, gzFile *gz)
 	int fd;
 
 	*gz = NULL;
-	if (ak_events_open(r->path, &fd, &e) != AK_OK) {
+	if (ak_events_open(&fd, r->path, &e) != 0) {
 		if (e.code != AK_E_NOENT) /* gone since the listing: rotated meanwhile */
 			ka_warn("%s, skipped", e.msg);
 		return NULL;
@@ -214,7 +211,7 @@ static size_t read_rotated(const struct rotated *r, int (*fn)(const struct ak_ev
 	ka_priv_drop();
 	if (f == NULL)
 		return 0;
-	msg = ak_events_each_stream(f, r->path, fn, ctx, &bad, &e) != AK_OK ? "read error" : NULL;
+	msg = ak_events_each_stream(&bad, f, r->path, fn, ctx, &e) != 0 ? "read error" : NULL;
 	if (gz != NULL && (zmsg = gzerror(gz, &zerr), zerr != Z_OK)) {
 		/* Z_BUF_ERROR: cut short, which gzread takes for an end */
 		msg = strncmp(zmsg, "<fd:", 4) == 0 && strstr(zmsg, ">: ") ? strstr(zmsg, ">: ") + 3
@@ -288,7 +285,7 @@ static void read_one(const struct ka_ctx *c, int (*fn)(const struct ak_event *, 
 			total += read_rotated(&r[i], fn, ctx);
 	free(r);
 	ka_priv_raise(); /* self-service: the file is root:apikey 0660 */
-	rc = ak_events_each(c->events, fn, ctx, &bad, &e);
+	rc = ak_events_each(&bad, c->events, fn, ctx, &e);
 	ka_priv_drop();
 	read_failed(c, rc, &e);
 	total += bad;

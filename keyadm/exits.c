@@ -385,11 +385,11 @@ int ka_open_input(const char *path)
 int ka_key_lookup(struct ak_txn *t, struct ak_key *k, const char *id)
 {
 	struct ak_error e = {AK_OK, ""};
-	int rc = ak_store_get_key(ak_txn_store(t), k, id, &e);
+	int rc = ak_store_get_key(k, ak_txn_store(t), id, &e);
 
-	if (rc == AK_E_NOENT)
+	if (rc != 0 && e.code == AK_E_NOENT)
 		return -1;
-	if (rc != AK_OK)
+	if (rc != 0)
 		ka_txn_fail(t, &e);
 	if (ka_self() != NULL && strcmp(k->owner, ka_self()) != 0) {
 		memset(k, 0, sizeof(*k));
