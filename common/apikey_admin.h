@@ -140,6 +140,10 @@ size_t ak_utf8_decode(uint32_t *cp, const char *s, size_t n) AK_WARN_UNUSED;
 int ak_char_printable(uint32_t cp) AK_WARN_UNUSED;
 /* 0..max bytes of UTF-8 whose characters are all ak_char_printable. */
 int ak_text_valid(const char *s, size_t max) AK_WARN_UNUSED;
+/* 1 for a byte that a log line, an events field or a record shows as it
+ * is: printable ASCII but the space (the one rule of ak_log_clean, the
+ * events writer, session records and keyadm's echoes of input). */
+int ak_word_char(unsigned char c) AK_WARN_UNUSED;
 /* A positive number and a unit -> milliseconds (> 0): "45s", "30min",
  * "12h", "90d", "2w", "6mo" (30 days each), "1y" (365 days). "m" and
  * "M" are refused (minutes or months?), as is any other unit. */
@@ -285,7 +289,7 @@ int ak_txn_commit(struct ak_txn *t, struct ak_error *e) AK_WARN_UNUSED;
 /* Discards the copy, unlocks, frees t. Safe with NULL. */
 void ak_txn_abort(struct ak_txn *t);
 
-/* ---- a replica's revoked ids (fleet.c): every key it has seen revoked,
+/* ---- a replica's revoked ids (tombstones.c): every key it has seen revoked,
  * kept across installs; AK_ID_LEN bytes each, sorted, no NUL ---- */
 /* *ids (malloc'd, NULL when none) and their number: 0, or -1 with
  * AK_E_CORRUPT/AK_E_IO. */

@@ -76,15 +76,15 @@ int ak_event_record(int *report, const char *events, const char *db,
 		*report = 0;
 	if (e == NULL)
 		e = &mine;
-	/* a path too long to name is as good as no file: nothing to append to */
-	if (ak_events_choose(path, sizeof(path), &off, events, db, NULL) != 0 || off)
-		return 0;
-	if (ak_event_append(path, req, res, e) == 0)
+	if (ak_events_choose(path, sizeof(path), &off, events, db, e) != 0)
+		goto failed; /* a name too long to open: reported, never truncated */
+	if (off || ak_event_append(path, req, res, e) == 0)
 		return 0;
 	/* The default file is optional: the administrator turns events on by
 	 * creating it, so its absence is silent; a named one must be there. */
 	if ((events == NULL || events[0] == '\0') && e->code == AK_E_NOENT)
 		return 0;
+failed:
 	if (report != NULL)
 		*report = !__atomic_exchange_n(&event_reported, 1, __ATOMIC_SEQ_CST);
 	return -1;
@@ -109,11 +109,6 @@ static size_t put_field(char *p, const char *s, size_t max, int (*ok)(unsigned c
 		p[n++] = ok((unsigned char)s[i]) ? s[i] : '_';
 	p[n++] = sep;
 	return n;
-}
-
-static int any_char(unsigned char c)
-{
-	return c > 0x20 && c < 0x7f;
 }
 
 /* path opened with flags into *fd, refused unless it is a regular file:
@@ -152,12 +147,12 @@ int ak_event_append(const char *path, const struct ak_verify_req *req,
 		return -1;
 	}
 	n = (size_t)snprintf(line, 40, "%" PRId64 "\t", req->now_ms ? req->now_ms : ak_now_ms());
-	n += put_field(line + n, ak_result_name(res->result), 16, any_char, '\t');
-	n += put_field(line + n, res->id, AK_ID_LEN, any_char, '\t');
+	n += put_field(line + n, ak_result_name(res->result), 16, ak_word_char, '\t');
+	n += put_field(line + n, res->id, AK_ID_LEN, ak_word_char, '\t');
 	/* a rejected name may be a secret typed at the user prompt; an
 	 * accepted one is the owner's, valid */
 	n += put_field(line + n, res->result == AK_VALID ? req->user : ak_user_for_log(req->user),
-	               AK_USER_MAX, any_char, '\t');
+	               AK_USER_MAX, ak_word_char, '\t');
 	n += put_field(line + n, req->service, AK_SERVICE_LEN, ak_service_char, '\t');
 	n += put_field(line + n, req->source, SOURCE_MAX, source_char, '\n');
 	if (open_regular(&fd, path, O_WRONLY | O_APPEND, e) != 0)

@@ -16,7 +16,7 @@ struct ak_store {
 #define AK_KEY_PFX "k:"
 #define AK_USER_PFX "u:"
 #define AK_AUDIT_PFX "a:"
-#define AK_TOMB_KEY "revoked" /* a replica's revoked ids (fleet.c) */
+#define AK_TOMB_KEY "revoked" /* a replica's revoked ids (tombstones.c) */
 #define AK_SCHEMA 1
 
 /* store.c (the read side), shared with txn.c */
@@ -55,7 +55,7 @@ int ak_index_get(char **ids, size_t *n, const struct ak_store *st, const char *u
                  struct ak_error *e) AK_WARN_UNUSED;
 const char *ak_gdbm_strerror(void);
 
-/* fleet.c, for storecheck.c */
+/* tombstones.c, for storecheck.c */
 int ak_tombstones_check(const struct ak_store *st, struct ak_error *e) AK_WARN_UNUSED;
 
 /* verify.c, shared with keyadm's rules through ak_verify */

@@ -5,9 +5,9 @@
 # Needs:    the top Makefile (CFLAGS, SODIUM_CFLAGS, SODIUM_LIBS, GDBM_LIBS)
 # tests/style/build_lists.t fails when a C file or header of common/ is
 # missing from these lists, or a listed one does not exist.
-CORE_SRC := common/audit.c common/cidr.c common/events.c common/fleet.c common/key.c \
-            common/keystate.c common/record.c common/session.c common/store.c \
-            common/storecheck.c common/txn.c common/txnops.c common/util.c common/verify.c
+CORE_SRC := common/audit.c common/cidr.c common/events.c common/key.c common/keystate.c \
+            common/record.c common/session.c common/store.c common/storecheck.c \
+            common/tombstones.c common/txn.c common/txnops.c common/util.c common/verify.c
 # apikey.h: the front ends' header; apikey_admin.h: keyadm's, the tests'
 # and the fuzzers' (it includes apikey.h); internal.h: common/ only.
 CORE_HDR := common/apikey.h common/apikey_admin.h common/internal.h

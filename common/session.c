@@ -85,7 +85,7 @@ static int word_valid(const char *s, size_t max)
 	size_t i;
 
 	for (i = 0; s[i] != '\0'; i++)
-		if (i >= max || (unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+		if (i >= max || !ak_word_char((unsigned char)s[i]))
 			return 0;
 	return 1;
 }

@@ -131,6 +131,11 @@ const char *ak_user_for_log(const char *user)
 	return user;
 }
 
+int ak_word_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f;
+}
+
 const char *ak_log_clean(char *buf, size_t cap, const char *s)
 {
 	size_t i;
@@ -140,7 +145,7 @@ const char *ak_log_clean(char *buf, size_t cap, const char *s)
 	if (s == NULL)
 		s = "";
 	for (i = 0; i + 1 < cap && s[i] != '\0'; i++)
-		buf[i] = ((unsigned char)s[i] > 0x20 && (unsigned char)s[i] < 0x7f) ? s[i] : '?';
+		buf[i] = ak_word_char((unsigned char)s[i]) ? s[i] : '?';
 	buf[i] = '\0';
 	return buf;
 }

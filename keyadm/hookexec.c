@@ -203,7 +203,7 @@ static void out_flush(struct out *o)
 	if (o->len == 0)
 		return;
 	for (i = 0; i < o->len; i++)
-		if (o->line[i] < 0x20 || o->line[i] > 0x7e)
+		if (o->line[i] != ' ' && !ak_word_char((unsigned char)o->line[i]))
 			o->line[i] = '?';
 	o->line[o->len] = '\0';
 	if (o->lines < OUT_LINES_MAX)

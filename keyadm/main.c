@@ -212,7 +212,7 @@ static int echo_safe(const char *s)
 	size_t i;
 
 	for (i = 0; s[i] != '\0'; i++)
-		if (s[i] < 0x20 || s[i] > 0x7e || i >= 40)
+		if ((s[i] != ' ' && !ak_word_char((unsigned char)s[i])) || i >= 40)
 			return 0;
 	return 1;
 }
