@@ -1,19 +1,5 @@
-# Helpers for tests/debian: a private copy of the tree, and what a set of
-# packages pulls in.
-
-# copy_tree DEST: what git would commit (tracked and new files, nothing
-# ignored), or without git the whole tree but its test and bench outputs.
-# Builds and `make -n` (which rewrites the flags stamp) run there, never in
-# the tree itself.
-copy_tree() {
-	mkdir -p "$1"
-	if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
-		(cd "$TOP" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -P -t "$1")
-	else
-		(cd "$TOP" && tar -cf - --exclude=./tests/out --exclude=./bench/out --exclude=./fuzz/out .) |
-			tar -xf - -C "$1"
-	fi
-}
+# Helpers for tests/debian: what a set of packages pulls in (the private
+# copy of the tree is tests/lib.sh's copy_tree).
 
 # closure PKG...: the packages apt installs for PKG... with their Depends and
 # PreDepends, recursively (no Recommends or Suggests), one name a line.

@@ -1,7 +1,7 @@
 # Self-service tests: keyadm as the admin installs it. Sourced after
 # tests/lib.sh, cli.sh and pamlib.sh by a test that runs as root.
 #
-# install_setuid: `make install SELF_SERVICE=1` of a copy of this tree into
+# install_setuid: `make install SELF_SERVICE=1` of a copy of this tree (copy_tree) into
 # $ROOT (DESTDIR), PREFIX=/usr and SYSCONFDIR=$ROOT/etc, so that the
 # installed keyadm reads $ROOT/etc/apikey/apikey.conf and nothing goes to
 # /etc (a failed install fails the test). $ROOT is root's, mode 0755 (test users may traverse it, as they
@@ -21,8 +21,7 @@ CONF="$ROOT/etc/apikey/apikey.conf"
 HOOKS="$ROOT/etc/apikey/hooks.d"
 install_setuid() {
 	if mkdir -m 755 "$ROOT" "$TMP/src" &&
-		(cd "$TOP" && cp -r Makefile common keyadm man conf "$TMP/src/") &&
-		rm -f "$TMP"/src/common/*.o "$TMP"/src/common/*.a "$TMP/src/keyadm/keyadm" &&
+		copy_tree "$TMP/src" &&
 		make -s -C "$TMP/src" install SELF_SERVICE=1 SANITIZE="$SANITIZED" \
 			DESTDIR="$ROOT" PREFIX=/usr SYSCONFDIR="$ROOT/etc" >"$TMP/install.log" 2>&1 &&
 		mkdir -p -m 755 "$ROOT/etc/apikey" "$ROOT/var/lib"; then

@@ -6,7 +6,6 @@
 # stops make with a clear message.
 # The negative twins run in a copy of the tree with the lists drifted.
 . "$TOP/tests/lib.sh"
-. "$TOP/tests/debian/deblib.sh"
 unset MAKEFLAGS MAKELEVEL MFLAGS SANITIZE
 
 # quiet CMD...: CMD without its output (make -n prints every command)
