@@ -1,5 +1,5 @@
-/* Unit tests of the events file: append, read back, hostile lines, FIFOs and
- * directories in its place (common/events.c). */
+/* Unit tests of the events file: the policy of the services, append, read
+ * back, hostile lines, FIFOs and directories in its place (common/events.c). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,10 +136,69 @@ static void test_events_not_a_file(void)
 	       "a missing file is AK_E_NOENT");
 }
 
+/* The events policy of PAM, SASL and keyadm (ak_events_choose) and the
+ * services' append (ak_event_record): no setting is the file beside the
+ * store, whose absence is silent; "none" is off; a named file must exist,
+ * and a failure is reported once per process. */
+static void test_events_policy(void)
+{
+	struct ak_verify_req req = {"alice", NULL, 0, "sshd", "192.0.2.1", 1700000000000};
+	struct ak_verify_res res = {AK_VALID, "AAAAAAAAAAAA", "alice", 0};
+	char store[600], beside[600], named[600], out[700], big[5000];
+	struct ak_error e = {AK_OK, ""};
+	struct stat sb;
+	int off = -1, report = -1, fd;
+
+	snprintf(store, sizeof(store), "%s/policy.db", dir);
+	snprintf(beside, sizeof(beside), "%s/policy.events", dir);
+	snprintf(named, sizeof(named), "%s/named.events", dir);
+	ok(ak_events_choose(out, sizeof(out), &off, NULL, store, &e) == 0 && off == 0 &&
+	           strcmp(out, beside) == 0,
+	   "policy: no setting is the file beside the store");
+	ok(ak_events_choose(out, sizeof(out), &off, "", store, &e) == 0 && off == 0 &&
+	           strcmp(out, beside) == 0,
+	   "policy: an empty setting is the same");
+	ok(ak_events_choose(out, sizeof(out), &off, "none", store, &e) == 0 && off == 1 &&
+	           out[0] == '\0',
+	   "policy: none is off");
+	ok(ak_events_choose(out, sizeof(out), &off, named, store, &e) == 0 && off == 0 &&
+	           strcmp(out, named) == 0,
+	   "policy: a path is that file");
+	memset(big, 'a', sizeof(big) - 1);
+	big[0] = '/';
+	big[sizeof(big) - 1] = '\0';
+	ok(ak_events_choose(out, sizeof(out), &off, big, store, &e) == -1 && e.code == AK_E_INVAL,
+	   "policy: a path longer than the buffer is refused, never truncated");
+	ok(ak_event_record(&report, "none", store, &req, &res, &e) == 0 && report == 0 &&
+	           stat(beside, &sb) != 0,
+	   "record: none writes nothing and reports nothing");
+	ok(ak_event_record(&report, NULL, store, &req, &res, &e) == 0 && report == 0 &&
+	           stat(beside, &sb) != 0,
+	   "record: no file beside the store is events off, silent, nothing created");
+	fd = open(beside, O_CREAT | O_WRONLY, 0660);
+	close(fd);
+	ok(ak_event_record(&report, NULL, store, &req, &res, &e) == 0 && report == 0 &&
+	           stat(beside, &sb) == 0 && sb.st_size > 0,
+	   "record: the file beside the store, once created, gets the attempt");
+	ok(ak_event_record(&report, named, store, &req, &res, &e) == -1 && e.code == AK_E_NOENT &&
+	           report == 1 && stat(named, &sb) != 0,
+	   "record: a named file that is missing fails, is reported, is not created");
+	ok(ak_event_record(&report, named, store, &req, &res, &e) == -1 && report == 0,
+	   "record: the failure is reported once per process");
+	fd = open(named, O_CREAT | O_WRONLY, 0660);
+	close(fd);
+	ok(ak_event_record(&report, named, store, &req, &res, &e) == 0 && report == 0 &&
+	           stat(named, &sb) == 0 && sb.st_size > 0,
+	   "record: the named file, once created, gets the attempt");
+	unlink(beside);
+	unlink(named);
+}
+
 int main(void)
 {
 	if (unit_setup() != 0)
 		return 1;
+	test_events_policy();
 	test_events();
 	test_events_hostile();
 	alarm(30); /* SIGALRM ends the run if a FIFO blocks */

@@ -94,6 +94,32 @@ static void test_generate(void)
 	sodium_memzero(sec, sizeof(sec));
 }
 
+/* ak_key_verify: true for the verifier ak_key_hash makes of id:secret
+ * under the store key, and for nothing else. */
+static void test_verify(void)
+{
+	const char *id = "AAAAAAAAAAAA", *sec = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+	uint8_t key[AK_STORE_KEY_LEN], other[AK_STORE_KEY_LEN], h[AK_HASH_LEN];
+	char sec2[AK_SECRET_LEN + 1];
+	int i;
+
+	for (i = 0; i < AK_STORE_KEY_LEN; i++)
+		key[i] = (uint8_t)i;
+	memcpy(other, key, sizeof(other));
+	other[0] ^= 1;
+	memcpy(sec2, sec, sizeof(sec2));
+	sec2[AK_SECRET_LEN - 1] = 'C';
+	ak_key_hash(h, key, id, sec);
+	is_int(ak_key_verify(h, key, id, sec), 1, "the verifier of id:secret verifies");
+	is_int(ak_key_verify(h, key, id, sec2), 0, "another secret does not");
+	is_int(ak_key_verify(h, key, "AAAAAAAAAAAB", sec), 0, "another id does not");
+	is_int(ak_key_verify(h, other, id, sec), 0, "another store key does not");
+	h[AK_HASH_LEN - 1] ^= 1;
+	is_int(ak_key_verify(h, key, id, sec), 0, "a verifier one bit off does not");
+	memset(h, 0, sizeof(h));
+	is_int(ak_key_verify(h, key, id, sec), 0, "the zero verifier (an unknown id's) does not");
+}
+
 int main(void)
 {
 	if (unit_setup() != 0)
@@ -101,5 +127,6 @@ int main(void)
 	test_golden();
 	test_malformed();
 	test_generate();
+	test_verify();
 	return unit_done(tap_done());
 }

@@ -1,5 +1,5 @@
-/* Unit tests of result names, durations, dates, user names, text and service lists
- * (common/util.c). */
+/* Unit tests of result names, durations, dates, user names, text, service lists
+ * and the log form of a name (common/util.c). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,11 +86,37 @@ static void test_parsers(void)
 	   "bad service lists refused");
 }
 
+/* The log form of an untrusted name (the PAM module's host, tty and
+ * service, keyadm scan's file): printable ASCII but the space as it is,
+ * every other byte '?', truncated to the buffer. */
+static void test_log_form(void)
+{
+	char in[2] = "", out[8] = "x";
+	int c, same = 1;
+
+	for (c = 1; c < 256; c++) {
+		in[0] = (char)c;
+		(void)ak_log_clean(out, sizeof(out), in);
+		if (out[1] != '\0' || out[0] != (c > 0x20 && c < 0x7f ? (char)c : '?') ||
+		    ak_word_char((unsigned char)c) != (c > 0x20 && c < 0x7f))
+			same = 0;
+	}
+	ok(same, "log form: each byte 0x21..0x7e as it is, any other (space, 8-bit) as '?'");
+	is_str(ak_log_clean(out, sizeof(out), "h\xc3\xa9 t\n"), "h???t?",
+	       "log form: one '?' per byte, UTF-8 and controls alike");
+	is_str(ak_log_clean(out, 4, "abcdef"), "abc", "log form: truncated to the buffer");
+	is_str(ak_log_clean(out, sizeof(out), NULL), "", "log form: no name is the empty string");
+	out[0] = 'x';
+	ok(ak_log_clean(out, 0, "abc")[0] == '\0' && out[0] == 'x',
+	   "log form: a buffer of no bytes is not written");
+}
+
 int main(void)
 {
 	if (unit_setup() != 0)
 		return 1;
 	test_names();
 	test_parsers();
+	test_log_form();
 	return unit_done(tap_done());
 }
