@@ -2,7 +2,7 @@
 # Products: tests/common/key.t tests/common/record.t tests/common/util.t
 #           tests/common/cidr.t tests/common/keystate.t tests/common/verify.t
 #           tests/common/store.t tests/common/audit.t tests/common/events.t
-#           tests/common/txn.t tests/common/session.t
+#           tests/common/txn.t tests/common/session.t tests/common/tombstones.t
 # Sources:  tests/common/<name>.c for each, with the fixture
 #           tests/common/unit.c tests/common/unit.h and tests/tap.h
 # Needs:    common/module.mk (CORE_LIB, CORE_LIBS), tests/module.mk (TEST_CFLAGS),
@@ -11,7 +11,7 @@ $(call needs,CORE_LIB CORE_LIBS TEST_CFLAGS TL_FORGE)
 UNIT_TESTS := tests/common/key.t tests/common/record.t tests/common/util.t \
               tests/common/cidr.t tests/common/keystate.t tests/common/verify.t \
               tests/common/store.t tests/common/audit.t tests/common/events.t \
-              tests/common/txn.t tests/common/session.t
+              tests/common/txn.t tests/common/session.t tests/common/tombstones.t
 UNIT_FIXTURE := tests/common/unit.c $(TL_FORGE)
 TEST_BINS += $(UNIT_TESTS)
 CLEAN_EXTRA += $(UNIT_TESTS)
