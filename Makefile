@@ -119,8 +119,9 @@ FORCE:
 # (sshd, postfix, memcached, saslauthd), clients, and the packaging tools
 # for tests/debian. `make deps` installs DEPS_BUILD; `make check`, `make
 # demo`, `make bench` and `make fuzz` install both. A policy-rc.d keeps
-# installed daemons stopped: the tests start their own instances on
-# loopback.
+# installed daemons stopped, and what the install enabled at boot is
+# disabled again (tests/debian/deps.t): the tests start their own
+# instances on loopback.
 DEPS_BUILD := gcc make pkg-config libgdbm-dev libsodium-dev libpam0g-dev libsasl2-dev zlib1g-dev
 DEPS_TEST  := libsasl2-modules sasl2-bin mandoc \
               clang-format clang libclang-rt-14-dev git python3 libpam-wrapper libpamtest0-dev pamtester openssh-server openssh-client sshpass \

@@ -39,5 +39,29 @@ if [ "$fetch" = 1 ]; then
 	apt-get install -y -qq --no-install-recommends --download-only $missing
 	exit 0
 fi
+# What the packages enable (systemd units, SysV start links) is disabled
+# again: the tests start their own daemons, and a host that ran them boots
+# with the services it had before. Only what this install enabled.
+enabled() {
+	find /etc/systemd/system -path '*.wants/*' -type l 2>/dev/null
+	ls -d /etc/rc[2345].d/S* 2>/dev/null || true
+}
+was=$(enabled | sort)
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
+off=""
+for l in $(enabled | sort); do
+	case "
+$was
+" in *"
+$l
+"*) continue ;; esac
+	n=${l##*/}
+	case $l in
+	/etc/rc*) n=${n#S[0-9][0-9]}; update-rc.d "$n" disable >/dev/null 2>&1 || rm -f "$l" ;;
+	*) systemctl --root=/ --quiet disable "$n" 2>/dev/null || rm -f "$l" ;;
+	esac
+	n=${n%.service}
+	case " $off " in *" $n "*) ;; *) off="$off $n" ;; esac
+done
+[ -z "$off" ] || echo "deps: left disabled, as before the install:$off"
