@@ -48,7 +48,12 @@ unlike() {
 # id, a key that does not exist) with another secret and a correct check:
 # a well-formed key that must never be accepted (tests/lib/keyforge, the
 # one forger of the tests and the bench: tests/lib/forge.c).
-forge() { "$TOP/tests/lib/keyforge" "$@"; }
+forge() {
+	"$TOP/tests/lib/keyforge" "$@" && [ -s "$2" ] && return 0
+	not_ok "forge: tests/lib/keyforge made no key (make check builds it)"
+	done_testing
+	exit 1
+}
 
 # A private temporary directory, removed at exit; extra cleanup via
 # at_exit "command".
