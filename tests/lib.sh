@@ -55,6 +55,11 @@ forge() {
 	exit 1
 }
 
+# running PID: the process is there and has not ended (a zombie has).
+running() {
+	[ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 # A private temporary directory, removed at exit; extra cleanup via
 # at_exit "command".
 _cleanups=""

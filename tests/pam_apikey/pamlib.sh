@@ -107,12 +107,13 @@ logns_works() { unshare --mount --propagation private true; }
 
 # pam_wrapper copies the service files into /tmp/pam.? directories; a
 # process that ends with _exit (sshd's children) leaves its copy. Removes
-# the copies of this test's services (they name $TMP) whose process is gone.
+# the copies of this test's services (they name $TMP) whose process has
+# ended (gone, or a zombie not yet reaped).
 pwrap_cleanup() {
 	for _d in /tmp/pam.?; do
 		[ -f "$_d/pid" ] || continue
 		grep -qsF "$TMP/" "$_d"/* || continue
-		kill -0 "$(cat "$_d/pid")" 2>/dev/null && continue
+		running "$(cat "$_d/pid")" && continue
 		rm -rf "$_d"
 	done
 }
