@@ -55,8 +55,8 @@ forge() {
 	exit 1
 }
 
-# running PID: the process is there and has not ended (a zombie has).
-running() {
+# alive PID: the process is there and has not ended (a zombie has).
+alive() {
 	[ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 

@@ -258,7 +258,7 @@ sa_stop() {
 	[ -n "${SA:-}" ] || return 0
 	kill "$SA" 2>/dev/null
 	_i=0
-	while [ $_i -lt 100 ] && running "$SA"; do
+	while [ $_i -lt 100 ] && alive "$SA"; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done

@@ -106,16 +106,44 @@ LOGNS="$TOP/tests/pam_apikey/logns.sh"
 logns_works() { unshare --mount --propagation private true; }
 
 # pam_wrapper copies the service files into /tmp/pam.? directories; a
-# process that ends with _exit (sshd's children) leaves its copy. Removes
-# the copies of this test's services (they name $TMP) whose process has
-# ended (gone, or a zombie not yet reaped).
-pwrap_cleanup() {
+# process that ends with _exit (sshd's children) leaves its copy.
+# pwrap_procs: "DIR PID" of each copy of this test's services (they name
+# $TMP).
+pwrap_procs() {
 	for _d in /tmp/pam.?; do
 		[ -f "$_d/pid" ] || continue
 		grep -qsF "$TMP/" "$_d"/* || continue
-		running "$(cat "$_d/pid")" && continue
-		rm -rf "$_d"
+		echo "$_d $(cat "$_d/pid")"
 	done
+}
+# pwrap_cleanup: removes the copies whose process has ended (gone, or a
+# zombie not yet reaped).
+pwrap_cleanup() {
+	pwrap_procs | while read -r _d _p; do
+		alive "$_p" || rm -rf "$_d"
+	done
+}
+# pwrap_finish: at the end of a test. An sshd's per-connection processes
+# outlive the listener for a moment: waits up to 5 s for this test's
+# processes to end, then kills those still there (the ones whose
+# environment names this test's $PAMD: its own) and removes the copies.
+pwrap_live() { pwrap_procs | while read -r _d _p; do alive "$_p" && echo "$_p"; done; }
+pwrap_finish() {
+	_i=0
+	while [ $_i -lt 50 ] && [ -n "$(pwrap_live)" ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	for _p in $(pwrap_live); do
+		tr '\0' '\n' <"/proc/$_p/environ" 2>/dev/null | grep -qxF "PAM_WRAPPER_SERVICE_DIR=$PAMD" &&
+			kill -9 "$_p" 2>/dev/null && echo "# pam_wrapper process $_p still there 5 s after the test: killed"
+	done
+	_i=0
+	while [ $_i -lt 20 ] && [ -n "$(pwrap_live)" ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	pwrap_cleanup
 }
 
 # pwrap CMD...: CMD under pam_wrapper with service files from $PAMD;
@@ -196,7 +224,7 @@ start_sshd() {
 		(pwrap_env && exec /usr/sbin/sshd -D -e -f "$1") >"$TMP/sshd.log" 2>&1 &
 	fi
 	SSHD_PID=$!
-	at_exit "kill $SSHD_PID; wait $SSHD_PID; pwrap_cleanup"
+	at_exit "kill $SSHD_PID; wait $SSHD_PID; pwrap_finish"
 	if ! wait_port "$PORT"; then
 		not_ok "sshd listens on 127.0.0.1:$PORT"
 		sed 's/^/# /' "$TMP/sshd.log" | grep -v PWRAP | head -20
@@ -242,8 +270,6 @@ plant() {
 		"$1" "$2" "$(date +%s)" "$3" "${4:-$(start_of "$3")}" >"$f"
 	chmod 0600 "$f"
 }
-# alive PID: PID runs and is no zombie.
-alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
 # unix_password FILE: a random Unix password for $U, written to FILE.
 unix_password() {
 	printf 'Unix-pw-%s-%s\n' "$$" "$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')" >"$1"
