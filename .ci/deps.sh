@@ -51,11 +51,7 @@ was=$(enabled | sort)
 apt-get install -y -qq --no-install-recommends $missing
 off=""
 for l in $(enabled | sort); do
-	case "
-$was
-" in *"
-$l
-"*) continue ;; esac
+	echo "$was" | grep -qxF "$l" && continue
 	n=${l##*/}
 	case $l in
 	/etc/rc*) n=${n#S[0-9][0-9]}; update-rc.d "$n" disable >/dev/null 2>&1 || rm -f "$l" ;;
