@@ -59,6 +59,17 @@ forge() {
 alive() {
 	[ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
+# wait_while TENTHS CMD...: runs CMD every tenth of a second while it
+# succeeds, TENTHS times at most; false when it still did at the end.
+wait_while() {
+	_ww=$1
+	shift
+	while [ "$_ww" -gt 0 ] && "$@"; do
+		sleep 0.1
+		_ww=$((_ww - 1))
+	done
+	[ "$_ww" -gt 0 ]
+}
 
 # A private temporary directory, removed at exit; extra cleanup via
 # at_exit "command".

@@ -257,19 +257,10 @@ sa_start() {
 sa_stop() {
 	[ -n "${SA:-}" ] || return 0
 	kill "$SA" 2>/dev/null
-	_i=0
-	while [ $_i -lt 100 ] && alive "$SA"; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	[ $_i -lt 100 ] || echo "# saslauthd did not end 10 s after SIGTERM: killed"
+	wait_while 100 alive "$SA" || echo "# saslauthd did not end 10 s after SIGTERM: killed"
 	kill -9 "-$SA" "$SA" 2>/dev/null
 	wait "$SA" 2>/dev/null
-	_i=0
-	while [ $_i -lt 50 ] && kill -0 "-$SA" 2>/dev/null; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_while 50 kill -0 "-$SA" 2>/dev/null
 	SA=""
 	pwrap_cleanup
 }

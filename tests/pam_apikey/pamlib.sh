@@ -123,26 +123,20 @@ pwrap_cleanup() {
 		alive "$_p" || rm -rf "$_d"
 	done
 }
+# pwrap_live: the PIDs of this test's processes that made a copy and run.
+pwrap_live() { pwrap_procs | while read -r _d _p; do alive "$_p" && echo "$_p"; done; }
+pwrap_any() { [ -n "$(pwrap_live)" ]; }
 # pwrap_finish: at the end of a test. An sshd's per-connection processes
 # outlive the listener for a moment: waits up to 5 s for this test's
 # processes to end, then kills those still there (the ones whose
 # environment names this test's $PAMD: its own) and removes the copies.
-pwrap_live() { pwrap_procs | while read -r _d _p; do alive "$_p" && echo "$_p"; done; }
 pwrap_finish() {
-	_i=0
-	while [ $_i -lt 50 ] && [ -n "$(pwrap_live)" ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_while 50 pwrap_any
 	for _p in $(pwrap_live); do
 		tr '\0' '\n' <"/proc/$_p/environ" 2>/dev/null | grep -qxF "PAM_WRAPPER_SERVICE_DIR=$PAMD" &&
 			kill -9 "$_p" 2>/dev/null && echo "# pam_wrapper process $_p still there 5 s after the test: killed"
 	done
-	_i=0
-	while [ $_i -lt 20 ] && [ -n "$(pwrap_live)" ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	wait_while 20 pwrap_any
 	pwrap_cleanup
 }
 
